@@ -1,0 +1,92 @@
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Clock } from './clock.js'
+import type { Config } from './config/schema.js'
+import { registerBodyParsers } from './http/body-parsers.js'
+import { registerErrorHandling } from './http/error-handler.js'
+import { MethodIndex } from './http/method-index.js'
+import { requestIdGenerator } from './http/request-id.js'
+import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
+import { loggerOptions } from './logging.js'
+import agentRelease from './plugins/app/agent-release.js'
+import auth from './plugins/app/auth.js'
+import core from './plugins/app/core.js'
+import jwksPlugin from './plugins/app/jwks.js'
+import queue from './plugins/app/queue.js'
+import storePlugin from './plugins/app/store.js'
+import health from './routes/extensions/health.js'
+import jwks from './routes/extensions/jwks.js'
+import openapi from './routes/extensions/openapi.js'
+import tasks from './routes/integrations/tasks.js'
+import taskSpec from './routes/integrations/task-spec.js'
+import cliToken from './routes/lan-agent/cli-token.js'
+import meta from './routes/lan-agent/meta.js'
+import { components } from './schemas/components.js'
+import { openapiDocument } from './openapi/document.js'
+import { API_PREFIX } from './openapi/prefix.js'
+import { loadSeed } from './seed/load.js'
+import type { Seed } from './seed/schema.js'
+import type { Store } from './store/types.js'
+
+export { API_PREFIX }
+
+export interface AppOptions {
+  config: Config
+  /** Logger settings; tests pass `false` or a destination of their own. */
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /** A store owned by the caller (tests share one Redis client across apps). */
+  store?: Store
+  seed?: Seed
+  clock?: Clock
+  ids?: IdGenerator
+}
+
+/** Builds the whole application without listening: server.ts listens, tests inject. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? new Clock()
+  const ids = options.ids ?? createIdGenerator()
+  const methods = new MethodIndex()
+
+  const app = Fastify({
+    logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
+    genReqId: requestIdGenerator(ids, () => clock.now()),
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    // Strict body validation: "2" is not an integer and unknown fields are reported, not
+    // silently dropped, wherever a schema forbids them.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+  } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onRoute', (route) => methods.add(route.method, route.url))
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  registerBodyParsers(app)
+  registerErrorHandling(app, methods)
+  for (const schema of components) app.addSchema(schema)
+
+  await app.register(swagger, openapiDocument())
+  await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  await app.register(storePlugin, { store: options.store })
+  await app.register(jwksPlugin)
+  await app.register(auth)
+  await app.register(queue)
+  await app.register(agentRelease)
+
+  await app.register(jwks)
+  await app.register(health)
+  await app.register(
+    async (api) => {
+      await api.register(meta)
+      await api.register(cliToken)
+      await api.register(taskSpec)
+      await api.register(tasks)
+      await api.register(openapi)
+    },
+    { prefix: API_PREFIX },
+  )
+  return app
+}

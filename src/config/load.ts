@@ -1,0 +1,45 @@
+import envSchema from 'env-schema'
+import { ConfigSchema, type Config } from './schema.js'
+
+/** Thrown when the environment does not describe a usable configuration. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+interface AjvIssue {
+  instancePath: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+function describeIssue(issue: AjvIssue): string {
+  const variable = issue.instancePath.replace(/^\//, '') || String(issue.params?.missingProperty)
+  const allowed = issue.params?.allowedValues
+  const hint = Array.isArray(allowed) ? ` (one of ${allowed.join(', ')})` : ''
+  return `${variable}: ${issue.message ?? 'is invalid'}${hint}`
+}
+
+/**
+ * Reads and validates the configuration. Each bad variable is named on a line of its own, so an
+ * operator fixing a deployment sees every problem at once rather than one per restart.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const data: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '' && name in ConfigSchema.properties) data[name] = value
+  }
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: structuredClone(ConfigSchema), data, env: false })
+  } catch (error) {
+    const issues = (error as { errors?: AjvIssue[] }).errors ?? []
+    const lines = issues.map((issue) => `  - ${describeIssue(issue)}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  if (config.LAN_PROTOCOL_MIN_VERSION > config.LAN_PROTOCOL_VERSION) {
+    throw new ConfigError(
+      'invalid configuration:\n  - LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION',
+    )
+  }
+  return config
+}

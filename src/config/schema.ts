@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Every setting the server reads from the environment. This schema is the only description of
+ * the configuration: the type below is derived from it, and `loadConfig` validates against it.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union(
+    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
+    { default: 'development' },
+  ),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4455 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** Public origin of this server, used where a URL must be absolute (agent downloads). */
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\s]+$' })),
+
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Comma-separated host:port seeds of a Redis Cluster; takes precedence over REDIS_URL. */
+  REDIS_CLUSTER_NODES: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9.\\[\\]:-]+:[0-9]+(,[A-Za-z0-9.\\[\\]:-]+:[0-9]+)*$' }),
+  ),
+  REDIS_KEY_PREFIX: Type.String({ default: 'lan-agent:', pattern: '^[A-Za-z0-9:._-]{0,64}$' }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+
+  /** Path of a seed file; unset means the dev seed shipped with the project. */
+  LAN_AGENT_SEED: Type.Optional(Type.String({ minLength: 1 })),
+
+  LAN_PROTOCOL_VERSION: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 2 }),
+  LAN_PROTOCOL_MIN_VERSION: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 2 }),
+
+  BOOTSTRAP_KEY_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  BOOTSTRAP_SINGLE_USE: Type.Boolean({ default: false }),
+  AGENT_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3600 }),
+  TASK_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 86_400 }),
+  TASK_QUEUE_MAX: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000 }),
+  TASK_PAYLOAD_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 262_144 }),
+
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'oathkeeper' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'openapp-lan-agent' }),
+  /** Path of a private JWK set (JSON `{"keys": [...]}`); unset means keys live in the store. */
+  JWKS_PRIVATE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+
+  /** Agent release advertised by `/lan-agent/meta`; unset means the bundled reference agent. */
+  LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  MIN_SUPPORTED_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** Directory URL holding agent builds and SHA256SUMS; unset means this server's dist route. */
+  AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\s]+$' })),
+})
+
+export type Config = Static<typeof ConfigSchema>

@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError } from '../errors/api-error.js'
+import { StoreUnavailableError } from '../store/types.js'
+import type { MethodIndex } from './method-index.js'
+
+/** Seconds a client should wait after a 503 for an unreachable store: reconnects take ~1 s. */
+const STORE_RETRY_AFTER_SECONDS = '1'
+
+/** Turns anything thrown while serving a request into the one envelope, hiding 5xx detail. */
+export function toApiError(error: unknown, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error
+  if (error instanceof StoreUnavailableError) {
+    return new ApiError('storage_unavailable', 'Storage is unavailable; retry shortly.', {
+      headers: { 'retry-after': STORE_RETRY_AFTER_SECONDS },
+      cause: error,
+    })
+  }
+  const fastifyError = error as Partial<FastifyError>
+  if (fastifyError.validation) {
+    return new ApiError('invalid_request', fastifyError.message ?? 'The request is invalid.')
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(
+        'unsupported_media_type',
+        `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not ` +
+          'supported: send the body as application/json.',
+      )
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit
+      return new ApiError(
+        'payload_too_large',
+        `The request body exceeds the limit of ${limit} bytes for this operation.`,
+        { extra: { limit_bytes: limit } },
+      )
+    }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('invalid_json', 'The request body is not valid JSON.')
+  }
+  const status = fastifyError.statusCode ?? 500
+  if (status === 429) {
+    return new ApiError('rate_limited', 'Too many requests; slow down.', {
+      headers: { 'retry-after': String(retryAfterOf(error)) },
+    })
+  }
+  if (status >= 400 && status < 500) {
+    return new ApiError('invalid_request', fastifyError.message ?? 'The request is invalid.')
+  }
+  return new ApiError('internal_error', 'An internal error occurred.', { cause: error })
+}
+
+function retryAfterOf(error: unknown): number {
+  const ttl = (error as { ttl?: number }).ttl
+  return typeof ttl === 'number' ? Math.max(1, Math.ceil(ttl / 1000)) : 1
+}
+
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  const headers: Record<string, string> = { ...error.headers }
+  if (error.statusCode === 401 && !('www-authenticate' in headers)) {
+    headers['www-authenticate'] = 'Bearer'
+  }
+  return reply
+    .code(error.statusCode)
+    .headers(headers)
+    .type('application/json; charset=utf-8')
+    .send({ message: error.message, error_code: error.code, correlationId: request.id, ...error.extra })
+}
+
+export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex): void {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error, request)
+    if (apiError.statusCode >= 500) {
+      request.log.error(
+        { err: apiError.cause ?? error, error_code: apiError.code },
+        'request failed',
+      )
+    } else {
+      request.log.debug({ error_code: apiError.code }, apiError.message)
+    }
+    return sendApiError(request, reply, apiError)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = methods.allowed(path)
+    if (allowed.length > 0) {
+      const allow = allowed.join(', ')
+      return sendApiError(
+        request,
+        reply,
+        new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, {
+          headers: { allow },
+        }),
+      )
+    }
+    return sendApiError(
+      request,
+      reply,
+      new ApiError('route_not_found', `No operation at ${request.method} ${path}.`),
+    )
+  })
+}

@@ -1,0 +1,26 @@
+import FindMyWay from 'find-my-way'
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+/**
+ * Fastify answers 404 for a known path under an unknown method. This index of every route's
+ * path and methods lets the not-found handler tell the two apart and answer 405 with `Allow`.
+ */
+export class MethodIndex {
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
+  readonly #added = new Set<string>()
+
+  add(method: string | string[], url: string): void {
+    for (const one of Array.isArray(method) ? method : [method]) {
+      const key = `${one} ${url}`
+      if (this.#added.has(key) || !METHODS.includes(one as (typeof METHODS)[number])) continue
+      this.#added.add(key)
+      this.#router.on(one as (typeof METHODS)[number], url, () => {})
+    }
+  }
+
+  /** Methods that would match `path`, or an empty list when no route has that path. */
+  allowed(path: string): string[] {
+    return METHODS.filter((method) => this.#router.find(method, path) !== null)
+  }
+}

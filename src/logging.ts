@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify'
+import type { LoggerOptions } from 'pino'
+
+/** Query parameters that carry secrets and must never reach a log line. */
+const SECRET_QUERY_PARAMS = /([?&](?:key|token|access_token)=)[^&#]*/gi
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
+}
+
+/**
+ * Paths pino censors wherever they appear in a log object: credential headers, tokens and keys.
+ * The request serializer below never logs headers at all; these catch anything logged by hand.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  'token',
+  'access_token',
+  'bootstrap_key',
+  'key',
+  '*.token',
+  '*.access_token',
+  '*.bootstrap_key',
+]
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        remoteAddress: request.ip,
+      }),
+    },
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs'
+import type { Cluster, Redis, Result } from 'ioredis'
+
+/** The Lua scripts, loaded once and registered with `defineCommand`, which re-sends a script
+ * whenever Redis has forgotten it (after a restart or SCRIPT FLUSH). */
+const scripts = {
+  lanPutTask: { file: 'put-task.lua', numberOfKeys: 4 },
+  lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3 },
+  lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1 },
+} as const
+
+export type RedisClient = Redis | Cluster
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    lanPutTask(
+      order: string, expiry: string, tasks: string, sequence: string,
+      now: number, taskId: string, payloadJson: string, expiresAt: number,
+      maxTasks: number, ttlMs: number,
+    ): Result<[string, string?, number?], Context>
+    lanListTasks(
+      order: string, expiry: string, tasks: string, now: number, withRecords: '0' | '1',
+    ): Result<string[] | [string[], (string | null)[]], Context>
+    lanCompareAndSet(
+      key: string, expectAbsent: '0' | '1', expected: string, next: string,
+    ): Result<number, Context>
+  }
+}
+
+export function registerScripts(client: RedisClient): void {
+  for (const [name, { file, numberOfKeys }] of Object.entries(scripts)) {
+    const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
+    client.defineCommand(name, { numberOfKeys, lua })
+  }
+}
