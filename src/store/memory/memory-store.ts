@@ -92,10 +92,11 @@ export class MemoryStore implements Store {
   }
 
   async takeBootstrapKey(key: string, now: number): Promise<BootstrapRecord | null> {
-    // Single-threaded: the read and the delete below cannot interleave with another caller.
-    const record = await this.getBootstrapKey(key, now)
+    // No await between the read and the delete, so no other caller can run in between.
+    const record = this.#bootstrapKeys.get(key)
     this.#bootstrapKeys.delete(key)
-    return record
+    if (!record || record.expiresAt <= now) return null
+    return { ...record, orgIds: [...record.orgIds] }
   }
 
   async listBootstrapKeys(now: number): Promise<BootstrapRecord[]> {
