@@ -124,7 +124,7 @@ const FAILURES: Array<[string, number, unknown, RegExp[]]> = [
     min_lan_protocol_version: 3,
     lan_protocol_version: 3,
     upgrade_download_url: 'https://example.test/agent/0.2.0',
-  }, [/needs LAN protocol 3 or newer, this agent speaks 2/, /https:\/\/example\.test\/agent\/0\.2\.0/]],
+  }, [/needs LAN protocol 3 or newer, this agent speaks 2/, /from https:\/\/example\.test\/agent/]],
   ['426 without one', 426, {
     message: 'too old',
     error_code: 'lan_protocol_too_old',

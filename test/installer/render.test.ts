@@ -71,7 +71,7 @@ t.test('values are substituted in one pass and quoted', async (t) => {
     orgId: null,
   })
   const script = renderInstaller(values)
-  t.match(script, "\n  readonly DEVICE_ID='@@AGENT_TOKEN@@'\n", 'a placeholder-like value stays text')
+  t.match(script, "\n  readonly DEVICE_ID='@@AGENT_TOKEN@@'\n", 'a placeholder-like value is text')
   t.match(script, "\n  readonly TASK_ID='@@API_BASE_URL@@'\n", 'even the name of another value')
   t.equal(script.split(values.agentToken).length - 1, 1, 'the token appears exactly once')
   t.match(script, "\n  readonly INTEGRATION_ID=''\n", 'null renders as an empty word')
@@ -150,7 +150,7 @@ t.test('hostile values stay inert in a dry run (case 12)', async (t) => {
   t.notOk(existsSync(home), 'the dry run created no install directory')
   t.match(result.stdout, `  task:         ${home}/bin/lan-agent run ${values.taskId}\n`,
     'the task id is printed literally')
-  t.match(result.stdout, `  device:       ${values.deviceId}\n`, 'the device id is printed literally')
+  t.match(result.stdout, `  device:       ${values.deviceId}\n`, 'the device id is literal')
   t.match(result.stdout, `  api:          ${values.apiBaseUrl}\n`, 'the URL is printed literally')
   t.notOk(result.stdout.includes(values.agentToken), 'the plan does not print the token')
 })
