@@ -1,0 +1,1 @@
+export async function runScale(_repoRoot: string, _settings: unknown): Promise<void> {}
