@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
+import { AccessLog } from './http/access-log.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
@@ -51,6 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
+    logController: new AccessLog(),
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
@@ -61,8 +63,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRoute', (route) => methods.add(route.method, route.url))
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
   registerBodyParsers(app)
   registerErrorHandling(app, methods)

@@ -3,7 +3,12 @@ import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { DriveJob, DriveResult } from './operations.js'
 
-export async function drive(repoRoot: string, job: DriveJob): Promise<DriveResult> {
+/** Runs the job; `onMeasuring` is called when the warm-up is over and the measured run starts. */
+export async function drive(
+  repoRoot: string,
+  job: DriveJob,
+  onMeasuring: () => void = () => {},
+): Promise<DriveResult> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', resolve(repoRoot, 'scripts/bench/drive.ts')],
@@ -11,7 +16,9 @@ export async function drive(repoRoot: string, job: DriveJob): Promise<DriveResul
   )
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => {
+    const before = out
     out += chunk.toString('utf8')
+    if (!before.includes('measuring\n') && out.includes('measuring\n')) onMeasuring()
   })
   child.stdin.end(JSON.stringify(job))
   const code = await new Promise<number | null>((done) => child.once('exit', done))

@@ -42,6 +42,8 @@ const run = (duration: number) =>
   })
 
 if (job.warmupSeconds > 0) await run(job.warmupSeconds)
+// Tells the parent the measured run starts, so it can read the target's CPU time from here on.
+process.stdout.write('measuring\n')
 const result = await run(job.durationSeconds)
 const statusCodes: Record<string, number> = {}
 for (const kind of ['1xx', '2xx', '3xx', '4xx', '5xx']) {

@@ -45,6 +45,8 @@ export interface DriveResult {
   errors: number
   timeouts: number
   statusCodes: Record<string, number>
+  /** CPU time the target spent per request during the measured run, in microseconds. */
+  cpuMicrosPerRequest?: number
 }
 
 /** How many ids the task-spec rows write, which is also the length of the `tasks` reply. */

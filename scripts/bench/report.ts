@@ -31,14 +31,15 @@ function errorsCell(result: DriveResult): string {
 
 export function table(rows: Row[]): string {
   const header =
-    '| operation | target | req/s | p50 ms | p99 ms | errors | × ceiling | × Prism |\n' +
-    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |'
+    '| operation | target | req/s | p50 ms | p99 ms | errors | × ceiling | × Prism | CPU µs/req |\n' +
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
   const lines = rows.map((row) => {
-    if (!row.result) return `| ${row.operation} | ${row.target} | ${row.note ?? ''} | | | | | |`
+    if (!row.result) return `| ${row.operation} | ${row.target} | ${row.note ?? ''} | | | | | | |`
     const r = row.result
     return (
       `| ${row.operation} | ${row.target} | ${Math.round(r.requestsPerSecond)} | ${r.p50} | ` +
-      `${r.p99} | ${errorsCell(r)} | ${fixed(row.vsCeiling, 2)} | ${fixed(row.vsPrism, 1)} |`
+      `${r.p99} | ${errorsCell(r)} | ${fixed(row.vsCeiling, 2)} | ${fixed(row.vsPrism, 1)} | ` +
+      `${fixed(r.cpuMicrosPerRequest, 0)} |`
     )
   })
   return [header, ...lines].join('\n')

@@ -8,6 +8,9 @@
 //   --no-prism --no-ceiling                        skip a reference
 //   --profile <dir>    run the servers with --cpu-prof, profiles written to <dir>
 //   --json <file>      also write the raw results as JSON
+//   --env NAME=value   extra environment for the servers (repeatable), e.g. LOG_LEVEL=warn
+//   --baseline <dir>   also run another build (a dist/ directory) of the server on the same
+//                      stores, interleaved, for A/B comparisons of a change (rows `@base`)
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, resolve } from 'node:path'
@@ -55,6 +58,8 @@ const { values: args } = parseArgs({
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'string' },
     json: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
+    baseline: { type: 'string' },
   },
 })
 
@@ -102,11 +107,19 @@ export async function measure(
   context: { bootstrapKey?: string; taskSpecIntegration?: string },
 ): Promise<DriveResult> {
   const request = operationRequest(operation, context)
-  return drive(repoRoot, {
-    origin: target.origin,
-    ...settings,
-    request: { ...request, path: `${target.apiBase}${request.path}` },
-  })
+  let cpuAtStart = NaN
+  const result = await drive(
+    repoRoot,
+    { origin: target.origin, ...settings, request: { ...request, path: `${target.apiBase}${request.path}` } },
+    () => {
+      cpuAtStart = target.cpuSeconds()
+    },
+  )
+  const cpu = target.cpuSeconds() - cpuAtStart
+  if (Number.isFinite(cpu) && result.total > 0) {
+    result.cpuMicrosPerRequest = (cpu * 1e6) / result.total
+  }
+  return result
 }
 
 function jose(): { sign: number; verify: number } | null {
@@ -165,6 +178,9 @@ async function main() {
   const nodeArgs = args.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`]
     : []
+  const serverEnv = Object.fromEntries(
+    (args.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  )
   log(machineLine())
 
   const redis = servers.has('redis') ? await connectBenchRedis() : null
@@ -177,22 +193,37 @@ async function main() {
 
   const targets: Target[] = []
   try {
-    const [ceiling, prism, memory, onRedis] = await Promise.all([
+    const baseline = args.baseline
+    const [ceiling, prism, memory, onRedis, memoryBase, redisBase] = await Promise.all([
       args['no-ceiling'] ? undefined : startCeiling(repoRoot),
       args['no-prism'] ? undefined : startPrism(repoRoot, contract.path),
       servers.has('memory')
-        ? startServer({ repoRoot, name: 'memory', env: {}, nodeArgs })
+        ? startServer({ repoRoot, name: 'memory', env: serverEnv, nodeArgs })
         : undefined,
       redis
         ? startServer({
             repoRoot,
             name: 'redis',
-            env: { REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix },
+            env: { ...serverEnv, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix },
             nodeArgs,
           })
         : undefined,
+      baseline && servers.has('memory')
+        ? startServer({ repoRoot, name: 'memory@base', env: serverEnv, nodeArgs, dist: baseline })
+        : undefined,
+      baseline && redis
+        ? startServer({
+            repoRoot,
+            name: 'redis@base',
+            env: { ...serverEnv, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: `${prefix}base:` },
+            nodeArgs,
+            dist: baseline,
+          })
+        : undefined,
     ])
-    const servers_ = [memory, onRedis].filter((t): t is Target => t !== undefined)
+    const servers_ = [memory, memoryBase, onRedis, redisBase].filter(
+      (t): t is Target => t !== undefined,
+    )
     targets.push(...[ceiling, prism, ...servers_].filter((t): t is Target => t !== undefined))
     log(`targets up after ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
@@ -251,7 +282,7 @@ async function main() {
           `verify ${Math.round(joseLimit.verify)}/s`,
       )
       for (const row of rows) {
-        if (!row.result || !['memory', 'redis'].includes(row.target)) continue
+        if (!row.result || row.target === 'ceiling' || row.target === 'prism') continue
         const limit =
           row.operation === 'bootstrap-token' || row.operation === 'token'
             ? joseLimit.sign

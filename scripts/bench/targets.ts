@@ -15,6 +15,22 @@ export interface Target {
   stop(): Promise<void>
   /** Peak resident memory of the process so far, in MiB (VmHWM), or null once it is gone. */
   peakMemoryMiB(): number | null
+  /** CPU time (user + system) the process has used so far, in seconds. */
+  cpuSeconds(): number
+}
+
+/** Linux reports utime/stime in clock ticks, 100 per second on every common kernel config. */
+const CLOCK_TICKS_PER_SECOND = 100
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces) start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return NaN
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -93,6 +109,7 @@ function asTarget(name: string, origin: string, apiBase: string, child: ChildPro
     origin,
     apiBase,
     process: child,
+    cpuSeconds: () => (child.pid === undefined ? NaN : cpuSecondsOf(child.pid)),
     peakMemoryMiB: () => {
       if (child.pid !== undefined && child.exitCode === null) {
         lastPeak = statusField(child.pid, 'VmHWM') ?? lastPeak
@@ -117,11 +134,13 @@ export interface ServerOptions {
   env: Record<string, string>
   /** Extra node flags, e.g. `--cpu-prof` for a profile run. */
   nodeArgs?: string[]
+  /** Build to run; default `dist` of the repository. */
+  dist?: string
 }
 
 /** The server as production runs it: `node dist/server.js` (run `npm run build` first). */
 export async function startServer(options: ServerOptions): Promise<Target> {
-  const entry = resolve(options.repoRoot, 'dist/server.js')
+  const entry = resolve(options.repoRoot, options.dist ?? 'dist', 'server.js')
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`)
   const port = await freePort()
   const child = start(
