@@ -53,7 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
     logController: new AccessLog(),
-    genReqId: requestIdGenerator(ids, () => clock.now()),
+    genReqId: requestIdGenerator(() => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     // Strict body validation: "2" is not an integer and unknown fields are reported, not
