@@ -9,7 +9,7 @@ import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
-import { loggerOptions } from './logging.js'
+import { logDestination, loggerOptions } from './logging.js'
 import agentRelease from './plugins/app/agent-release.js'
 import auth from './plugins/app/auth.js'
 import core from './plugins/app/core.js'
@@ -51,7 +51,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const methods = new MethodIndex()
 
   const app = Fastify({
-    logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
+    logger:
+      options.logger === undefined
+        ? { ...loggerOptions(config.LOG_LEVEL), stream: logDestination() }
+        : options.logger,
     logController: new AccessLog(),
     genReqId: requestIdGenerator(() => clock.now()),
     requestIdHeader: false,
