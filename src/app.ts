@@ -11,6 +11,7 @@ import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
 import agentRelease from './plugins/app/agent-release.js'
 import auth from './plugins/app/auth.js'
+import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import queue from './plugins/app/queue.js'
@@ -20,7 +21,10 @@ import jwks from './routes/extensions/jwks.js'
 import openapi from './routes/extensions/openapi.js'
 import tasks from './routes/integrations/tasks.js'
 import taskSpec from './routes/integrations/task-spec.js'
+import bootstrapScript from './routes/lan-agent/bootstrap-script.js'
+import bootstrapToken from './routes/lan-agent/bootstrap-token.js'
 import cliToken from './routes/lan-agent/cli-token.js'
+import dist from './routes/lan-agent/dist.js'
 import meta from './routes/lan-agent/meta.js'
 import { components } from './schemas/components.js'
 import { openapiDocument } from './openapi/document.js'
@@ -75,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth)
   await app.register(queue)
   await app.register(agentRelease)
+  await app.register(bootstrap)
 
   await app.register(jwks)
   await app.register(health)
@@ -82,6 +87,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(meta)
       await api.register(cliToken)
+      await api.register(bootstrapToken)
+      await api.register(bootstrapScript)
+      await api.register(dist)
       await api.register(taskSpec)
       await api.register(tasks)
       await api.register(openapi)
