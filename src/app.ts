@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
+import { ApiError } from './errors/api-error.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
@@ -62,11 +63,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    // Fastify's own 503 while closing is not in the envelope; the hook below answers instead.
+    return503OnClosing: false,
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRoute', (route) => methods.add(route.method, route.url))
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (closing) {
+      reply.header('connection', 'close')
+      throw new ApiError('shutting_down', 'This instance is shutting down; retry shortly.', {
+        headers: { 'retry-after': '1' },
+      })
+    }
   })
   registerBodyParsers(app)
   registerErrorHandling(app, methods)
