@@ -8,6 +8,8 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
 }
 
+const CENSOR = '[redacted]'
+
 /**
  * Paths pino censors wherever they appear in a log object: credential headers, tokens and keys.
  * The request serializer below never logs headers at all; these catch anything logged by hand.
@@ -23,15 +25,54 @@ export const REDACTED_PATHS = [
   'access_token',
   'bootstrap_key',
   'key',
-  '*.token',
-  '*.access_token',
-  '*.bootstrap_key',
 ]
+
+/** Secret fields censored one level down in any logged object (`{record: {token}}`, an error
+ * carrying `access_token`). */
+const NESTED_SECRETS = new Set(['token', 'access_token', 'bootstrap_key'])
+
+/**
+ * Does what the redact paths `*.token`, `*.access_token` and `*.bootstrap_key` did, at a
+ * fraction of the cost. pino runs a wildcard path on every field of every line, and its
+ * redaction clones what it visits: 4 µs of the 6.5 µs a whole access line costs (measured with
+ * pino alone, docs/bench/). Here fields are only looked at, and the one object that holds a
+ * secret is copied, keeping its prototype (and message and stack for an Error). One narrowing:
+ * pino applies this to logged objects but not to child-logger bindings, which keep only the
+ * top-level paths above; the server's bindings are fixed values (`component`, `reqId`).
+ */
+export function censorNestedSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let censored = object
+  for (const name in object) {
+    const value = object[name]
+    if (value === null || typeof value !== 'object' || !holdsSecret(value)) continue
+    if (censored === object) censored = { ...object }
+    censored[name] = censoredCopy(value)
+  }
+  return censored
+}
+
+function holdsSecret(value: object): boolean {
+  for (const name in value) {
+    if (NESTED_SECRETS.has(name) && Object.hasOwn(value, name)) return true
+  }
+  return false
+}
+
+function censoredCopy(value: object): object {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object), value)
+  if (value instanceof Error) {
+    Object.defineProperty(copy, 'message', { value: value.message, enumerable: false })
+    Object.defineProperty(copy, 'stack', { value: value.stack, enumerable: false })
+  }
+  for (const name of NESTED_SECRETS) if (Object.hasOwn(copy, name)) copy[name] = CENSOR
+  return copy as object
+}
 
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    formatters: { log: censorNestedSecrets },
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,
