@@ -11,19 +11,19 @@
 //   --env NAME=value   extra environment for the servers (repeatable), e.g. LOG_LEVEL=warn
 //   --baseline <dir>   also run another build (a dist/ directory) of the server on the same
 //                      stores, interleaved, for A/B comparisons of a change (rows `@base`)
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { spawnSync } from 'node:child_process'
-import { drive } from './drive-client.js'
 import {
-  bootstrapTokenBody,
-  operationRequest,
-  type DriveResult,
-  type OperationName,
-} from './operations.js'
+  log,
+  machineLine,
+  measure as measureWith,
+  mintBootstrapKey,
+  type LoadSettings,
+} from './measure.js'
+import type { DriveResult, OperationName } from './operations.js'
 import { BENCH_REDIS_URL, benchPrefix, connectBenchRedis, deleteByPrefix } from './redis.js'
 import { errorCount, ratio, table, type Row } from './report.js'
 import { runScale } from './scale.js'
@@ -63,63 +63,10 @@ const { values: args } = parseArgs({
   },
 })
 
-export interface LoadSettings {
-  durationSeconds: number
-  warmupSeconds: number
-  connections: number
-}
-
 const settings: LoadSettings = {
   durationSeconds: Number(args.duration),
   warmupSeconds: Number(args.warmup),
   connections: Number(args.connections),
-}
-
-export function machineLine(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU'
-  const memory = (totalmem() / 2 ** 30).toFixed(1)
-  return `${cpus().length} × ${cpu}, ${memory} GiB RAM, Node ${process.version}, ${process.platform}`
-}
-
-export function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`)
-}
-
-/** A key to download, minted the way a user would, or null when the route does not exist. */
-export async function mintBootstrapKey(target: Target): Promise<string | null> {
-  const request = operationRequest('bootstrap-token', {})
-  const response = await fetch(`${target.origin}${target.apiBase}${request.path}`, {
-    method: 'POST',
-    headers: request.headers,
-    body: bootstrapTokenBody(),
-  })
-  if (response.status === 404) return null
-  const body = (await response.json()) as { bootstrap_key?: string }
-  if (!response.ok || typeof body.bootstrap_key !== 'string') {
-    throw new Error(`${target.name}: bootstrap-token answered ${response.status}`)
-  }
-  return body.bootstrap_key
-}
-
-export async function measure(
-  target: Target,
-  operation: OperationName,
-  context: { bootstrapKey?: string; taskSpecIntegration?: string },
-): Promise<DriveResult> {
-  const request = operationRequest(operation, context)
-  let cpuAtStart = NaN
-  const result = await drive(
-    repoRoot,
-    { origin: target.origin, ...settings, request: { ...request, path: `${target.apiBase}${request.path}` } },
-    () => {
-      cpuAtStart = target.cpuSeconds()
-    },
-  )
-  const cpu = target.cpuSeconds() - cpuAtStart
-  if (Number.isFinite(cpu) && result.total > 0) {
-    result.cpuMicrosPerRequest = (cpu * 1e6) / result.total
-  }
-  return result
 }
 
 function jose(): { sign: number; verify: number } | null {
@@ -167,7 +114,9 @@ function summarize(rows: Row[], peaks: Record<string, number | null>) {
 
 async function main() {
   if (args.scale) {
-    await runScale(repoRoot, settings)
+    await runScale(repoRoot, settings, (target, operation, context) =>
+      measureWith(repoRoot, settings, target, operation, context),
+    )
     return
   }
   const wanted = new Set(args.ops ? args.ops.split(',') : OPERATIONS)
@@ -246,7 +195,7 @@ async function main() {
           bootstrapKey: keys.get(target) ?? '01KDVDNA000000000000000KEY',
         }
         log(`${operation} on ${target.name}`)
-        const result = await measure(target, operation, context)
+        const result = await measureWith(repoRoot, settings, target, operation, context)
         results.set(target.name, result)
         rows.push({ operation, target: target.name, result })
       }
