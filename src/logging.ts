@@ -5,6 +5,9 @@ import { destination, type DestinationStream, type LoggerOptions } from 'pino'
 const SECRET_QUERY_PARAMS = /([?&](?:key|token|access_token)=)[^&#]*/gi
 
 export function redactUrl(url: string): string {
+  // Most URLs have no query at all; skipping the regex for them took redactUrl from 3 % of a
+  // GET meta profile to nothing (docs/bench/).
+  if (!url.includes('?') && !url.includes('&')) return url
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
 }
 

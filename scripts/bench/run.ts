@@ -9,6 +9,7 @@
 //   --profile <dir>    run the servers with --cpu-prof, profiles written to <dir>
 //   --json <file>      also write the raw results as JSON
 //   --env NAME=value   extra environment for the servers (repeatable), e.g. LOG_LEVEL=warn
+//   --dist <dir>       the build to measure (default dist)
 //   --baseline <dir>   also run another build (a dist/ directory) of the server on the same
 //                      stores, interleaved, for A/B comparisons of a change (rows `@base`)
 import { spawnSync } from 'node:child_process'
@@ -60,6 +61,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
     baseline: { type: 'string' },
+    dist: { type: 'string', default: 'dist' },
   },
 })
 
@@ -147,7 +149,7 @@ async function main() {
       args['no-ceiling'] ? undefined : startCeiling(repoRoot),
       args['no-prism'] ? undefined : startPrism(repoRoot, contract.path),
       servers.has('memory')
-        ? startServer({ repoRoot, name: 'memory', env: serverEnv, nodeArgs })
+        ? startServer({ repoRoot, name: 'memory', env: serverEnv, nodeArgs, dist: args.dist })
         : undefined,
       redis
         ? startServer({
@@ -155,6 +157,7 @@ async function main() {
             name: 'redis',
             env: { ...serverEnv, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix },
             nodeArgs,
+            dist: args.dist,
           })
         : undefined,
       baseline && servers.has('memory')

@@ -1,6 +1,6 @@
 import { pino } from 'pino'
 import t from 'tap'
-import { loggerOptions } from '../../src/logging.js'
+import { loggerOptions, redactUrl } from '../../src/logging.js'
 
 /** The production logger options, writing into an array. */
 function capture() {
@@ -31,4 +31,14 @@ t.test('secrets are censored at the top and one level down, nothing else is touc
   t.equal(child.token, '[redacted]', 'a secret child binding is censored too')
   t.equal(record.token, 'eyJ.secret-one.sig', 'the caller object is not modified')
   t.equal(error.access_token, 'secret-four', 'the caller error is not modified')
+})
+
+t.test('secret query parameters are censored in logged URLs', async (t) => {
+  t.equal(redactUrl('/api/v1/lan-agent/meta'), '/api/v1/lan-agent/meta', 'no query: unchanged')
+  t.equal(
+    redactUrl('/x?key=01KDVDNA00SECRET&access_token=abc&Token=def&other=1'),
+    '/x?key=[redacted]&access_token=[redacted]&Token=[redacted]&other=1',
+    'every secret parameter, any case, and the others kept',
+  )
+  t.equal(redactUrl('/x&key=abc'), '/x&key=[redacted]', 'an & without a ? is censored too')
 })
