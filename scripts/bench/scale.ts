@@ -172,9 +172,10 @@ export async function runScale(
     )
     out.push('')
     out.push(
-      '| operation | small req/s | large req/s | large / small | small p99 ms | large p99 ms | errors |',
+      '| operation | small req/s | large req/s | large / small | small p99 ms | large p99 ms | ' +
+        'errors | CPU µs/req small → large |',
     )
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |')
     const failures: string[] = []
     for (const operation of SCALE_OPERATIONS) {
       const a = results.small.get(operation)
@@ -184,7 +185,8 @@ export async function runScale(
       const errors = errorCount(a) + errorCount(b)
       out.push(
         `| ${operation} | ${Math.round(a.requestsPerSecond)} | ${Math.round(b.requestsPerSecond)} | ` +
-          `${ratio.toFixed(2)} | ${a.p99} | ${b.p99} | ${errors} |`,
+          `${ratio.toFixed(2)} | ${a.p99} | ${b.p99} | ${errors} | ` +
+          `${a.cpuMicrosPerRequest?.toFixed(0) ?? '?'} → ${b.cpuMicrosPerRequest?.toFixed(0) ?? '?'} |`,
       )
       // tasks-100k grows with its reply by design; every other row must stay within 1.3x.
       if (operation !== 'tasks-100k' && ratio < 1 / 1.3) {
