@@ -41,6 +41,8 @@ export interface KeyringOptions {
   privateKeyFile?: string
   /** Makes generated key ids reproducible (deterministic mode). */
   newKid: (now: number) => string
+  /** Derives the key material from its id instead of drawing it at random (deterministic mode). */
+  deriveKey?: (kid: string) => JWK
 }
 
 /**
@@ -102,11 +104,17 @@ export class Keyring {
     return this.#keys.size > 0
   }
 
-  /** The newest active key, or undefined when none is loaded (a 503 for the caller). */
+  /**
+   * The newest key that is active at `now`, or undefined when none is (a 503 for the caller).
+   * A key signs from `activatesAt` until `retiredAt`: judging both by `now`, rather than
+   * treating a set `retiredAt` as "retired already", keeps the old key signing while a new one
+   * waits out its lead, and after the admin clock is reset behind a rotation.
+   */
   signingKey(now: number): LoadedKey | undefined {
     let best: LoadedKey | undefined
     for (const key of this.#keys.values()) {
-      if (key.meta.retiredAt !== null || key.meta.activatesAt > now) continue
+      const { retiredAt, activatesAt } = key.meta
+      if ((retiredAt !== null && retiredAt <= now) || activatesAt > now) continue
       if (!best || key.meta.activatesAt > best.meta.activatesAt) best = key
     }
     return best
@@ -140,12 +148,12 @@ export class Keyring {
    * Adds a new key that signs after the rotation lead; the current key retires at that moment.
    * Written with compare-and-set, so two instances rotating at once cannot lose a key.
    */
-  async rotate(now: number): Promise<StoredKey> {
+  async rotate(now: number, leadMs = this.#options.rotationLeadMs): Promise<StoredKey> {
     if (this.fromFile) throw new Error('keys loaded from JWKS_PRIVATE_FILE are not rotated here')
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const raw = await this.#options.store.getDocument(DOCUMENT)
       const current: KeyringDocument = raw ? JSON.parse(raw) : { version: 1, keys: [] }
-      const activatesAt = now + this.#options.rotationLeadMs
+      const activatesAt = now + leadMs
       const fresh = await this.#generate(now, activatesAt)
       const keys = current.keys
         .filter((key) => this.#published(key, now))
@@ -165,9 +173,13 @@ export class Keyring {
   }
 
   async #generate(now: number, activatesAt: number): Promise<StoredKey> {
-    const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })
-    const privateJwk = await exportJWK(privateKey)
-    return { kid: this.#options.newKid(now), privateJwk, createdAt: now, activatesAt, retiredAt: null }
+    const kid = this.#options.newKid(now)
+    const privateJwk = this.#options.deriveKey
+      ? this.#options.deriveKey(kid)
+      : await exportJWK(
+          (await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })).privateKey,
+        )
+    return { kid, privateJwk, createdAt: now, activatesAt, retiredAt: null }
   }
 
   async #adoptRaw(raw: string): Promise<void> {
@@ -203,7 +215,11 @@ async function importKey(meta: StoredKey): Promise<LoadedKey> {
   }
 }
 
-/** Reads `{"keys": [private EC P-256 JWKs with kid]}`; the last key signs, all are published. */
+/**
+ * Reads `{"keys": [private EC P-256 JWKs with kid]}`; all are published and the last one signs
+ * (it has the latest `activatesAt`; the others retire only in the far future, so they stay
+ * published however long the process runs).
+ */
 function readKeyFile(path: string, now: number): StoredKey[] {
   const document = JSON.parse(readFileSync(path, 'utf8')) as { keys?: JWK[] }
   const keys = document.keys ?? []
@@ -216,7 +232,7 @@ function readKeyFile(path: string, now: number): StoredKey[] {
       kid: jwk.kid,
       privateJwk: jwk,
       createdAt: now - (keys.length - index),
-      activatesAt: 0,
+      activatesAt: index,
       retiredAt: index === keys.length - 1 ? null : now + 1e15,
     }
   })

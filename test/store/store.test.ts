@@ -134,6 +134,22 @@ async function storeSuite(t: Test, makeStore: (t: Test) => Promise<Store | null>
     t.equal(await store.getBootstrapKey('KA', T0), null, 'org A key gone')
     t.not(await store.getBootstrapKey('KB', T0), null, 'org B key kept')
   })
+
+  t.test('clearBootstrapKeys drops every key and its index, and counts them', async (t) => {
+    const store = await makeStore(t)
+    if (!store) return
+    await store.putBootstrapKey(bootstrapRecord('KA', T0), T0)
+    await store.putBootstrapKey(bootstrapRecord('KB', T0, [ORG_B]), T0)
+    await store.putTask(task('a', T0))
+    t.equal(await store.clearBootstrapKeys(), 2, 'both keys were deleted')
+    t.equal(await store.getBootstrapKey('KA', T0), null, 'KA gone')
+    t.equal(await store.getBootstrapKey('KB', T0), null, 'KB gone')
+    t.same(await store.listBootstrapKeys(T0), [], 'nothing listed')
+    t.same(await store.listTaskIds(ORG_A, INT_A1, T0), ['a'], 'tasks are not touched')
+    t.equal(await store.clearBootstrapKeys(), 0, 'clearing an empty set is fine')
+    await store.putBootstrapKey(bootstrapRecord('KC', T0), T0)
+    t.same((await store.listBootstrapKeys(T0)).map((r) => r.key), ['KC'], 'keys work afterwards')
+  })
 }
 
 t.test('memory store', (t) =>

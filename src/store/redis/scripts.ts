@@ -7,6 +7,7 @@ const scripts = {
   lanPutTask: { file: 'put-task.lua', numberOfKeys: 4 },
   lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3 },
   lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1 },
+  lanClearBootstrapKeys: { file: 'clear-bootstrap-keys.lua', numberOfKeys: 1 },
 } as const
 
 export type RedisClient = Redis | Cluster
@@ -24,6 +25,7 @@ declare module 'ioredis' {
     lanCompareAndSet(
       key: string, expectAbsent: '0' | '1', expected: string, next: string,
     ): Result<number, Context>
+    lanClearBootstrapKeys(index: string, keyPrefix: string): Result<number, Context>
   }
 }
 

@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream'
+import type { JournalMessage } from './journal.js'
+import type { Redactor } from './redact.js'
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i
+const TEXT_TYPE = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|x-sh)\b)/i
+
+type Body = Pick<JournalMessage, 'body' | 'body_truncated'>
+
+/** Cuts text to at most `maxBytes` of UTF-8; the body is already redacted, so no secret is cut. */
+function truncate(text: string, maxBytes: number): Body {
+  if (Buffer.byteLength(text) <= maxBytes) return { body: text, body_truncated: false }
+  return { body: Buffer.from(text).subarray(0, maxBytes).toString('utf8'), body_truncated: true }
+}
+
+function keepJson(value: unknown, redactor: Redactor, maxBytes: number): Body {
+  const redacted = redactor.json(value)
+  const text = JSON.stringify(redacted) ?? 'null'
+  if (Buffer.byteLength(text) <= maxBytes) return { body: redacted, body_truncated: false }
+  return truncate(text, maxBytes)
+}
+
+/** A parsed request body (the only parser is JSON's, so it is JSON or absent). */
+export function journalRequestBody(body: unknown, redactor: Redactor, maxBytes: number): Body {
+  if (body === undefined) return { body: null, body_truncated: false }
+  return keepJson(body, redactor, maxBytes)
+}
+
+/** A reply payload as onSend sees it: a string, a Buffer, a stream or nothing. */
+export function journalReplyBody(
+  payload: unknown,
+  contentType: string | undefined,
+  redactor: Redactor,
+  maxBytes: number,
+): Body {
+  if (payload === null || payload === undefined) return { body: null, body_truncated: false }
+  const type = contentType ?? ''
+  let text: string
+  if (typeof payload === 'string') {
+    text = payload
+  } else if (Buffer.isBuffer(payload)) {
+    if (!TEXT_TYPE.test(type)) {
+      return { body: `[${payload.length} bytes of ${type || 'binary data'}]`, body_truncated: false }
+    }
+    text = payload.toString('utf8')
+  } else if (typeof (payload as Readable).pipe === 'function') {
+    return { body: '[streamed body, not kept]', body_truncated: false }
+  } else {
+    return { body: null, body_truncated: false }
+  }
+  if (text === '') return { body: null, body_truncated: false }
+  if (JSON_TYPE.test(type)) {
+    try {
+      return keepJson(JSON.parse(text) as unknown, redactor, maxBytes)
+    } catch {
+      // Not JSON after all: kept as text below.
+    }
+  }
+  return truncate(redactor.text(text), maxBytes)
+}

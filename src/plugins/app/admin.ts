@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { controlAdopter, INITIAL_CONTROL, isControl, type Control } from '../../admin/control.js'
+import { adminAccess, type AdminAccess } from '../../admin/enablement.js'
+import { faultError } from '../../admin/fault-replies.js'
+import { FaultBook, isFaultList, isSuccess, type FaultList } from '../../admin/faults.js'
+import { combine, EMPTY_FIXTURES, isFixtureSet, type FixtureSet } from '../../admin/fixtures.js'
+import { Journal } from '../../admin/journal.js'
+import { journalReplyBody, journalRequestBody } from '../../admin/journal-body.js'
+import { ADMIN_PREFIX, OperationRegistry, type OperationInfo } from '../../admin/operations.js'
+import { preferredCode } from '../../admin/prefer.js'
+import { Redactor } from '../../admin/redact.js'
+import type { ResetDependencies } from '../../admin/reset.js'
+import { parseOr, SharedDocument } from '../../admin/shared-document.js'
+import { AdminSync } from '../../admin/sync.js'
+import { directoryDataFromSeed } from '../../directory/directory.js'
+import { ApiError } from '../../errors/api-error.js'
+
+export interface AdminServices {
+  access: AdminAccess
+  /** Tells apart the journals of instances behind one load balancer. */
+  instanceId: string
+  operations: OperationRegistry
+  journal: Journal
+  redactor: Redactor
+  faults: FaultBook
+  fixtures: SharedDocument<FixtureSet>
+  control: SharedDocument<Control>
+  sync: AdminSync
+  reset: ResetDependencies
+}
+
+interface Trace {
+  receivedAt: number
+  payload: unknown
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The test-control surface; null when it is disabled. */
+    admin: AdminServices | null
+  }
+  interface FastifyRequest {
+    /** `prefer` or the id of the fault that shaped this request's reply. */
+    adminFault: string | null
+    adminTrace: Trace | null
+  }
+}
+
+/** Store documents holding the shared admin state. */
+const DOCUMENTS = { fixtures: 'admin:fixtures', faults: 'admin:faults', control: 'admin:control' }
+
+/** Probes of a load balancer would push every useful entry out of the journal. */
+const UNJOURNALED = new Set(['get_healthz', 'get_readyz'])
+
+function operationIdOf(request: FastifyRequest): string | null {
+  const id = (request.routeOptions.schema as { operationId?: unknown } | undefined)?.operationId
+  return typeof id === 'string' ? id : null
+}
+
+function isAdminPath(request: FastifyRequest): boolean {
+  return request.url === ADMIN_PREFIX || request.url.startsWith(`${ADMIN_PREFIX}/`)
+}
+
+/**
+ * The test-control surface's services and hooks: shared state (fixtures, faults, clock) synced
+ * through the store, the request journal, and fault injection. Registered before the routes, so
+ * its onRoute hook sees every operation's documented statuses. Its routes live in
+ * routes/admin/ and are registered only when this plugin decorated `admin`.
+ */
+export default fp(
+  async (app) => {
+    const access = adminAccess(app.config)
+    const log = app.log.child({ component: 'admin' })
+    if (!access.enabled) {
+      app.decorate('admin', null)
+      log.info({ reason: access.reason }, 'admin surface disabled')
+      return
+    }
+    const { config, store, clock, directory, seed } = app
+    const operations = new OperationRegistry()
+    app.addHook('onRoute', (route) => operations.add(route))
+
+    const journal = new Journal(config.JOURNAL_MAX_ENTRIES)
+    const redactor = new Redactor()
+    const fixedSecrets = (fixtures: FixtureSet) => [
+      ...combine(seed, fixtures).users.flatMap((user) => [...user.api_keys, ...user.sessions]),
+      ...(access.token === undefined ? [] : [access.token]),
+    ]
+    const fixtures = new SharedDocument<FixtureSet>({
+      store,
+      name: DOCUMENTS.fixtures,
+      parse: (raw) => parseOr(raw, EMPTY_FIXTURES, isFixtureSet),
+      adopt: (value) => {
+        directory.replace(directoryDataFromSeed(combine(seed, value)))
+        redactor.setKnownSecrets(fixedSecrets(value))
+      },
+    })
+    redactor.setKnownSecrets(fixedSecrets(EMPTY_FIXTURES))
+    const faultList = new SharedDocument<FaultList>({
+      store,
+      name: DOCUMENTS.faults,
+      parse: (raw) => parseOr(raw, { faults: [] }, isFaultList),
+      adopt: () => {},
+    })
+    const control = new SharedDocument<Control>({
+      store,
+      name: DOCUMENTS.control,
+      parse: (raw) => parseOr(raw, INITIAL_CONTROL, isControl),
+      adopt: controlAdopter(clock, journal),
+    })
+    const faults = new FaultBook(faultList, operations)
+    const sync = new AdminSync({
+      sources: [fixtures, faultList, control, { refresh: () => app.keyring.reload() }],
+      intervalMs: config.ADMIN_SYNC_INTERVAL_MS,
+      logger: log,
+    })
+    // Start with the shared state, so a new instance joins a running suite as the others see it.
+    await sync.refresh()
+    sync.start()
+    app.addHook('onClose', async () => sync.stop())
+
+    app.decorate('admin', {
+      access,
+      instanceId: randomBytes(6).toString('hex'),
+      operations,
+      journal,
+      redactor,
+      faults,
+      fixtures,
+      control,
+      sync,
+      reset: { store, seed, fixtures, faults, control },
+    })
+    app.decorateRequest('adminFault', null)
+    app.decorateRequest('adminTrace', null)
+
+    app.addHook('onRequest', async (request, reply) => {
+      if (isAdminPath(request)) return
+      request.adminTrace = { receivedAt: clock.now(), payload: undefined }
+      const operationId = operationIdOf(request)
+      const operation = operationId === null ? undefined : operations.get(operationId)
+      if (operation) await injectFault(request, reply, operation)
+    })
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.adminTrace) request.adminTrace.payload = payload
+      return payload
+    })
+    app.addHook('onResponse', async (request, reply) => {
+      const trace = request.adminTrace
+      if (!trace || UNJOURNALED.has(operationIdOf(request) ?? '')) return
+      journal.add(journalEntry(request, reply, trace, reply.statusCode, reply.elapsedTime))
+    })
+
+    const journalEntry = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      trace: Trace,
+      status: number | null,
+      durationMs: number,
+    ) => {
+      const max = config.JOURNAL_BODY_MAX_BYTES
+      // The URL and request first: a key learned there is then scrubbed from the reply body.
+      const url = redactor.url(request.url)
+      const requestHeaders = redactor.headers(request.headers)
+      const requestBody = journalRequestBody(request.body, redactor, max)
+      const contentType = reply.getHeader('content-type')
+      const replyBody =
+        status === null
+          ? { body: null, body_truncated: false }
+          : journalReplyBody(trace.payload, contentType?.toString(), redactor, max)
+      return {
+        seq: journal.nextSeq(),
+        request_id: request.id,
+        received_at: new Date(trace.receivedAt).toISOString(),
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+        method: request.method,
+        path: request.url.split('?')[0] ?? '/',
+        url,
+        operation_id: operationIdOf(request),
+        status,
+        fault: request.adminFault,
+        request: { headers: requestHeaders, ...requestBody },
+        response: {
+          headers: status === null ? {} : redactor.headers(reply.getHeaders()),
+          ...replyBody,
+        },
+      }
+    }
+
+    /**
+     * `Prefer: code=<status>` first (it is this request's own ask), then the first armed fault
+     * of the operation. Both run before authentication, as Prism's do: a forced 401 or 503 must
+     * not need valid credentials, and a forced reply carries no data, so none can leak.
+     */
+    const injectFault = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      operation: OperationInfo,
+    ) => {
+      const replyContext = () => ({
+        bodyLimit: request.routeOptions.bodyLimit,
+        minProtocolVersion: config.LAN_PROTOCOL_MIN_VERSION,
+        protocolVersion: config.LAN_PROTOCOL_VERSION,
+        upgradeDownloadUrl: `${app.agentRelease.downloadBaseUrl}/`,
+      })
+      const preferred = preferredCode(request.headers.prefer)
+      if (preferred !== null) {
+        const status = /^[1-5][0-9]{2}$/.test(preferred) ? Number(preferred) : NaN
+        if (!operation.statuses.includes(status)) {
+          throw new ApiError(
+            'invalid_request',
+            `Prefer: code=${preferred} is not a documented status of ${operation.operationId}; ` +
+              `documented: ${operation.statuses.join(', ')}.`,
+          )
+        }
+        if (isSuccess(status)) return
+        request.adminFault = 'prefer'
+        reply.header('x-fault-injected', 'prefer')
+        throw faultError(operation, status, replyContext(), `Prefer: code=${status}`)
+      }
+      const fault = await faults.take(operation.operationId)
+      if (!fault) return
+      request.adminFault = fault.id
+      reply.header('x-fault-injected', fault.id)
+      if (fault.latency_ms > 0) await pause(fault.latency_ms, reply)
+      if (fault.drop_connection) {
+        const trace = request.adminTrace
+        if (trace) journal.add(journalEntry(request, reply, trace, null, reply.elapsedTime))
+        reply.hijack()
+        // Destroying the response destroys its socket: the client sees the connection reset.
+        reply.raw.destroy()
+        return
+      }
+      if (fault.status !== null) {
+        throw faultError(operation, fault.status, replyContext(), `fault ${fault.id}`)
+      }
+    }
+
+    log.info(
+      { reason: access.reason, syncIntervalMs: config.ADMIN_SYNC_INTERVAL_MS },
+      `admin surface enabled at ${ADMIN_PREFIX}`,
+    )
+    if (config.NODE_ENV === 'production') {
+      log.warn('the admin surface is on in production: it can reset data and forge failures')
+    }
+  },
+  { name: 'admin', dependencies: ['core', 'store', 'jwks', 'agent-release'] },
+)
+
+/** Waits `ms`, or less when the client goes away meanwhile. */
+function pause(ms: number, reply: FastifyReply): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      reply.raw.off('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    reply.raw.once('close', done)
+  })
+}
