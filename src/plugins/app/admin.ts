@@ -172,11 +172,12 @@ export default fp(
           : journalReplyBody(trace.payload, contentType?.toString(), redactor, max)
       return {
         seq: journal.nextSeq(),
-        request_id: request.id,
+        // A caller's X-Correlation-Id becomes the request id: it is scrubbed like any text.
+        request_id: redactor.text(request.id),
         received_at: new Date(trace.receivedAt).toISOString(),
         duration_ms: Math.round(durationMs * 1000) / 1000,
         method: request.method,
-        path: request.url.split('?')[0] ?? '/',
+        path: redactor.text(request.url.split('?')[0] ?? '/'),
         url,
         operation_id: operationIdOf(request),
         status,
