@@ -226,3 +226,31 @@ t.test('with two instances a counted fault is used exactly count times', (t) =>
     t.equal(statuses.filter((s) => s === 200).length, 19, 'all others answered normally')
   }),
 )
+
+t.test('forced replies of the bootstrap operations carry their own codes', async (t) => {
+  const { faultError } = await import('../../src/admin/fault-replies.js')
+  const context = {
+    bodyLimit: 1024,
+    minProtocolVersion: 2,
+    protocolVersion: 2,
+    upgradeDownloadUrl: 'http://x/',
+  }
+  const script = {
+    operationId: 'get_lan_agent_cli_bootstrap_sh',
+    method: 'GET',
+    url: '/api/v1/lan-agent/cli/bootstrap.sh',
+    statuses: [200, 400, 401, 503],
+    integrationScoped: false,
+  }
+  const mint = { ...script, operationId: 'post_lan_agent_cli_bootstrap_token', method: 'POST' }
+  const code = (operation: typeof script, status: number) =>
+    faultError(operation, status, context, 'a test').code
+  t.equal(code(script, 400), 'invalid_bootstrap_key', 'bootstrap.sh 400')
+  t.equal(code(script, 401), 'bootstrap_key_rejected', 'bootstrap.sh 401')
+  t.equal(code(script, 503), 'storage_unavailable', 'bootstrap.sh 503')
+  t.equal(code(mint, 400), 'invalid_request', 'bootstrap-token 400')
+  t.equal(code(mint, 401), 'invalid_credentials', 'bootstrap-token 401')
+  t.equal(code(mint, 500), 'internal_error', 'bootstrap-token 500')
+  t.equal(code(mint, 404), 'route_not_found', 'a 404 outside integrations')
+  t.same(faultError(mint, 503, context, 'a test').headers, { 'retry-after': '1' }, 'Retry-After')
+})
