@@ -87,7 +87,10 @@ export class FaultBook {
     const drop = input.drop_connection === true
     const latency = input.latency_ms ?? 0
     if (drop && status !== null) {
-      throw new ApiError('invalid_request', 'A fault either drops the connection or answers a status.')
+      throw new ApiError(
+        'invalid_request',
+        'A fault either drops the connection or answers a status.',
+      )
     }
     if (!drop && status === null && latency === 0) {
       throw new ApiError(

@@ -1,6 +1,11 @@
 import { ApiError } from '../errors/api-error.js'
 import { canonicalUlid } from '../ids/ulid.js'
-import type { CatalogEntryRecord, Seed, SeedIntegrationRecord, SeedUserRecord } from '../seed/schema.js'
+import type {
+  CatalogEntryRecord,
+  Seed,
+  SeedIntegrationRecord,
+  SeedUserRecord,
+} from '../seed/schema.js'
 
 /**
  * Tenants added at run time through the admin API. They have the seed's shape, so the directory
@@ -9,7 +14,12 @@ import type { CatalogEntryRecord, Seed, SeedIntegrationRecord, SeedUserRecord } 
  */
 export type FixtureSet = Pick<Seed, 'orgs' | 'users' | 'integrations' | 'tasks_catalog'>
 
-export const EMPTY_FIXTURES: FixtureSet = { orgs: [], users: [], integrations: [], tasks_catalog: [] }
+export const EMPTY_FIXTURES: FixtureSet = {
+  orgs: [],
+  users: [],
+  integrations: [],
+  tasks_catalog: [],
+}
 
 /** Fixture records of every kind together; beyond this a suite is leaking tenants. */
 export const MAX_FIXTURE_RECORDS = 10_000
@@ -75,7 +85,9 @@ export function admitFixtures(
   const userIds = new Set(existing.users.map((user) => user.id))
   const integrationIds = new Set(existing.integrations.map((integration) => integration.id))
   const tasks = new Set(existing.tasks_catalog.map((entry) => entry.task))
-  const credentials = new Set(existing.users.flatMap((user) => [...user.api_keys, ...user.sessions]))
+  const credentials = new Set(
+    existing.users.flatMap((user) => [...user.api_keys, ...user.sessions]),
+  )
 
   const idOf = (given: string | undefined, where: string, taken: Set<string>): string => {
     const id = given === undefined ? newId() : canonicalUlid(given)

@@ -40,7 +40,8 @@ export function journalReplyBody(
     text = payload
   } else if (Buffer.isBuffer(payload)) {
     if (!TEXT_TYPE.test(type)) {
-      return { body: `[${payload.length} bytes of ${type || 'binary data'}]`, body_truncated: false }
+      const summary = `[${payload.length} bytes of ${type || 'binary data'}]`
+      return { body: summary, body_truncated: false }
     }
     text = payload.toString('utf8')
   } else if (typeof (payload as Readable).pipe === 'function') {

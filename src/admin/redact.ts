@@ -20,8 +20,11 @@ const SECRET_HEADERS = new Set([
   'x-admin-token',
 ])
 
-const SECRET_NAME =
-  /^(key|token|access_token|refresh_token|id_token|bootstrap_key|api_key|api_keys|session|sessions|secret|client_secret|password|jwt)$/i
+const SECRET_NAMES = [
+  'key', 'token', 'access_token', 'refresh_token', 'id_token', 'bootstrap_key', 'api_key',
+  'api_keys', 'session', 'sessions', 'secret', 'client_secret', 'password', 'jwt',
+]
+const SECRET_NAME = new RegExp(`^(${SECRET_NAMES.join('|')})$`, 'i')
 
 /** `eyJ` is base64url of `{"`, the start of every JWT header this server or jose writes. */
 const JWT_IN_TEXT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g

@@ -197,3 +197,15 @@ t.test('redis: all keys of one org queue share a cluster hash tag', async (t) =>
   t.same(new Set(tags), new Set([`org:${ORG_A}`]), 'one tag for the whole org')
   t.equal(/\{([^}]*)\}/.exec(keys.bootstrapKey('K'))?.[1], 'bootstrap', 'keys share the index tag')
 })
+
+t.test('redis: clearBootstrapKeys leaves no bootstrap key and no index behind', async (t) => {
+  if (!(await requireRedis(t))) return
+  const { store, client, prefix } = testRedisStore(t)
+  const now = Date.now()
+  for (let i = 0; i < 1200; i += 1) {
+    await store.putBootstrapKey(bootstrapRecord(`K${i}`, now), now)
+  }
+  t.equal(await store.clearBootstrapKeys(), 1200, 'all counted, past one unpack() batch')
+  const left = await client.keys(`${prefix}{bootstrap}*`)
+  t.same(left, [], 'no key of the {bootstrap} tag is left')
+})
