@@ -129,6 +129,11 @@ export class FaultBook {
     return cleared
   }
 
+  /** Whether this instance knows of a fault for the operation (no store round trip). */
+  armedFor(operationId: string): boolean {
+    return this.#document.value.faults.some((fault) => fault.operation_id === operationId)
+  }
+
   /** The fault this call of `operationId` gets, if any, using up one of its calls. */
   async take(operationId: string): Promise<ArmedFault | null> {
     const cached = this.#document.value.faults.find((f) => f.operation_id === operationId)

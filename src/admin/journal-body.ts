@@ -13,17 +13,25 @@ function truncate(text: string, maxBytes: number): Body {
   return { body: Buffer.from(text).subarray(0, maxBytes).toString('utf8'), body_truncated: true }
 }
 
-function keepJson(value: unknown, redactor: Redactor, maxBytes: number): Body {
-  const redacted = redactor.json(value)
-  const text = JSON.stringify(redacted) ?? 'null'
-  if (Buffer.byteLength(text) <= maxBytes) return { body: redacted, body_truncated: false }
-  return truncate(text, maxBytes)
+/**
+ * Keeps a JSON body given as text and as a value. A body with no trace of a secret is
+ * kept as it is; any other is walked, redacted and measured again.
+ */
+function keepJson(text: string, value: () => unknown, redactor: Redactor, maxBytes: number): Body {
+  if (!redactor.mightHoldSecret(text)) {
+    if (Buffer.byteLength(text) <= maxBytes) return { body: value(), body_truncated: false }
+    return truncate(text, maxBytes)
+  }
+  const redacted = redactor.json(value())
+  const redactedText = JSON.stringify(redacted) ?? 'null'
+  if (Buffer.byteLength(redactedText) <= maxBytes) return { body: redacted, body_truncated: false }
+  return truncate(redactedText, maxBytes)
 }
 
 /** A parsed request body (the only parser is JSON's, so it is JSON or absent). */
 export function journalRequestBody(body: unknown, redactor: Redactor, maxBytes: number): Body {
   if (body === undefined) return { body: null, body_truncated: false }
-  return keepJson(body, redactor, maxBytes)
+  return keepJson(JSON.stringify(body) ?? 'null', () => body, redactor, maxBytes)
 }
 
 /** A reply payload as onSend sees it: a string, a Buffer, a stream or nothing. */
@@ -51,11 +59,13 @@ export function journalReplyBody(
   }
   if (text === '') return { body: null, body_truncated: false }
   if (JSON_TYPE.test(type)) {
+    let value: unknown
     try {
-      return keepJson(JSON.parse(text) as unknown, redactor, maxBytes)
+      value = JSON.parse(text)
     } catch {
-      // Not JSON after all: kept as text below.
+      return truncate(redactor.text(text), maxBytes)
     }
+    return keepJson(text, () => value, redactor, maxBytes)
   }
   return truncate(redactor.text(text), maxBytes)
 }

@@ -25,6 +25,10 @@ const SECRET_NAMES = [
   'api_keys', 'session', 'sessions', 'secret', 'client_secret', 'password', 'jwt',
 ]
 const SECRET_NAME = new RegExp(`^(${SECRET_NAMES.join('|')})$`, 'i')
+/** A secret-named field in JSON text. */
+const SECRET_FIELD_IN_JSON = new RegExp(`"(${SECRET_NAMES.join('|')})"\\s*:`, 'i')
+/** A JSON string value of three base64url segments: what `json` would treat as a token. */
+const TOKEN_VALUE_IN_JSON = /"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"/
 
 /** `eyJ` is base64url of `{"`, the start of every JWT header this server or jose writes. */
 const JWT_IN_TEXT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g
@@ -68,7 +72,10 @@ export class Redactor {
   }
 
   text(value: string): string {
-    let out = value.replace(JWT_IN_TEXT, REDACTED).replace(API_KEY_IN_TEXT, `_openapp_${REDACTED}`)
+    let out = value
+    // includes() is a fast scan; the regexes only run where a match is possible at all.
+    if (out.includes('eyJ')) out = out.replace(JWT_IN_TEXT, REDACTED)
+    if (out.includes('_openapp_')) out = out.replace(API_KEY_IN_TEXT, `_openapp_${REDACTED}`)
     const pattern = this.#valuePattern()
     if (pattern) out = out.replace(pattern, REDACTED)
     return out
@@ -103,6 +110,22 @@ export class Redactor {
     return `${this.text(url.slice(0, q))}?${params.join('&')}`
   }
 
+  /**
+   * Whether JSON text may hold anything `json` would blank. False lets the journal keep
+   * a body as it is, without walking and copying it: most bodies hold no secret at all. Text
+   * with `\u` escapes could spell a secret name in disguise, so it always takes the walk.
+   */
+  mightHoldSecret(json: string): boolean {
+    if (json.includes('eyJ') || json.includes('_openapp_') || json.includes('\\u')) return true
+    if (SECRET_FIELD_IN_JSON.test(json) || TOKEN_VALUE_IN_JSON.test(json)) return true
+    const pattern = this.#valuePattern()
+    if (pattern === null) return false
+    pattern.lastIndex = 0
+    const found = pattern.test(json)
+    pattern.lastIndex = 0
+    return found
+  }
+
   /** A parsed JSON value with secrets blanked at any depth. */
   json(value: unknown, secretName = false): unknown {
     if (typeof value === 'string') {
@@ -110,7 +133,7 @@ export class Redactor {
         this.learn(value)
         return REDACTED
       }
-      if (value.length >= 40 && JWT_VALUE.test(value)) return REDACTED
+      if (value.length >= 40 && value.includes('.') && JWT_VALUE.test(value)) return REDACTED
       return this.text(value)
     }
     if (Array.isArray(value)) return value.map((item) => this.json(item, secretName))

@@ -132,6 +132,18 @@ t.test('Redactor: by name, by shape, by value', async (t) => {
     'a learned bootstrap key is scrubbed from later text')
   t.equal(redactor.text('a tiny word'), 'a tiny word', 'very short known values are not hunted')
   t.equal(redactor.json('a.b.c'), 'a.b.c', 'a short dotted value is not a token')
+  t.equal(redactor.mightHoldSecret('{"door":"front","n":[1,2]}'), false, 'a plain body is kept as is')
+  for (const [what, text] of [
+    ['a secret-named field', '{"x":{"Token" : 1}}'],
+    ['a dotted value', '{"a":"x.y.z"}'],
+    ['an escape that could spell a name', '{"\\u0074oken":"v"}'],
+    ['a known value', '{"note":"has known-secret-1"}'],
+    ['a learned value', '{"note":"01KDVDNA00LEARNEDKEY000000"}'],
+    ['a JWT start', '{"a":"eyJhbGciOi"}'],
+    ['an API key', '{"a":"x_openapp_y"}'],
+  ]) {
+    t.equal(redactor.mightHoldSecret(text as string), true, `${what} takes the careful path`)
+  }
   t.equal(redactor.json(`${'A'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}`), REDACTED,
     'a long three-segment value is treated as a token')
 })
