@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { controlAdopter, INITIAL_CONTROL, isControl, type Control } from '../../admin/control.js'
 import { adminAccess, type AdminAccess } from '../../admin/enablement.js'
-import { faultError } from '../../admin/fault-replies.js'
-import { FaultBook, isFaultList, isSuccess, type FaultList } from '../../admin/faults.js'
+import { FaultBook, isFaultList, type FaultList } from '../../admin/faults.js'
 import { combine, EMPTY_FIXTURES, isFixtureSet, type FixtureSet } from '../../admin/fixtures.js'
 import { Journal } from '../../admin/journal.js'
-import { journalReplyBody, journalRequestBody } from '../../admin/journal-body.js'
-import { ADMIN_PREFIX, OperationRegistry, type OperationInfo } from '../../admin/operations.js'
-import { preferredCode } from '../../admin/prefer.js'
+import { journalEntry, operationIdOf, type Trace } from '../../admin/journal-entry.js'
+import { injectFault } from '../../admin/inject-fault.js'
+import { ADMIN_PREFIX, OperationRegistry } from '../../admin/operations.js'
 import { Redactor } from '../../admin/redact.js'
 import type { ResetDependencies } from '../../admin/reset.js'
 import { parseOr, SharedDocument } from '../../admin/shared-document.js'
 import { AdminSync } from '../../admin/sync.js'
 import { directoryDataFromSeed } from '../../directory/directory.js'
-import { ApiError } from '../../errors/api-error.js'
 
 export interface AdminServices {
   access: AdminAccess
@@ -29,11 +27,6 @@ export interface AdminServices {
   control: SharedDocument<Control>
   sync: AdminSync
   reset: ResetDependencies
-}
-
-interface Trace {
-  receivedAt: number
-  payload: unknown
 }
 
 declare module 'fastify' {
@@ -53,11 +46,6 @@ const DOCUMENTS = { fixtures: 'admin:fixtures', faults: 'admin:faults', control:
 
 /** Probes of a load balancer would push every useful entry out of the journal. */
 const UNJOURNALED = new Set(['get_healthz', 'get_readyz'])
-
-function operationIdOf(request: FastifyRequest): string | null {
-  const id = (request.routeOptions.schema as { operationId?: unknown } | undefined)?.operationId
-  return typeof id === 'string' ? id : null
-}
 
 function isAdminPath(request: FastifyRequest): boolean {
   return request.url === ADMIN_PREFIX || request.url.startsWith(`${ADMIN_PREFIX}/`)
@@ -136,6 +124,18 @@ export default fp(
     app.decorateRequest('adminFault', null)
     app.decorateRequest('adminTrace', null)
 
+    const recording = { journal, redactor, maxBodyBytes: config.JOURNAL_BODY_MAX_BYTES }
+    const injection = {
+      faults,
+      recording,
+      replyContext: (request: FastifyRequest) => ({
+        bodyLimit: request.routeOptions.bodyLimit,
+        minProtocolVersion: config.LAN_PROTOCOL_MIN_VERSION,
+        protocolVersion: config.LAN_PROTOCOL_VERSION,
+        upgradeDownloadUrl: `${app.agentRelease.downloadBaseUrl}/`,
+      }),
+    }
+
     // Callback-style hooks with a synchronous fast path: every request passes through them, and
     // a promise per hook per request measurably slows the API down.
     app.addHook('onRequest', (request, reply, done) => {
@@ -147,7 +147,7 @@ export default fp(
         operation !== undefined &&
         (request.headers.prefer !== undefined || faults.armedFor(operation.operationId))
       if (!targeted) return done()
-      injectFault(request, reply, operation).then(() => done(), done)
+      injectFault(request, reply, operation, injection).then(() => done(), done)
     })
     app.addHook('onSend', (request, _reply, payload, done) => {
       if (request.adminTrace) request.adminTrace.payload = payload
@@ -156,96 +156,10 @@ export default fp(
     app.addHook('onResponse', (request, reply, done) => {
       const trace = request.adminTrace
       if (trace && !UNJOURNALED.has(operationIdOf(request) ?? '')) {
-        journal.add(journalEntry(request, reply, trace, reply.statusCode, reply.elapsedTime))
+        journal.add(journalEntry(request, reply, trace, reply.statusCode, recording))
       }
       done()
     })
-
-    const journalEntry = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      trace: Trace,
-      status: number | null,
-      durationMs: number,
-    ) => {
-      const max = config.JOURNAL_BODY_MAX_BYTES
-      // The URL and request first: a key learned there is then scrubbed from the reply body.
-      const url = redactor.url(request.url)
-      const requestHeaders = redactor.headers(request.headers)
-      const requestBody = journalRequestBody(request.body, redactor, max)
-      const contentType = reply.getHeader('content-type')
-      const replyBody =
-        status === null
-          ? { body: null, body_truncated: false }
-          : journalReplyBody(trace.payload, contentType?.toString(), redactor, max)
-      return {
-        seq: journal.nextSeq(),
-        // A caller's X-Correlation-Id becomes the request id: it is scrubbed like any text.
-        request_id: redactor.text(request.id),
-        received_at: new Date(trace.receivedAt).toISOString(),
-        duration_ms: Math.round(durationMs * 1000) / 1000,
-        method: request.method,
-        path: redactor.text(request.url.split('?')[0] ?? '/'),
-        url,
-        operation_id: operationIdOf(request),
-        status,
-        fault: request.adminFault,
-        request: { headers: requestHeaders, ...requestBody },
-        response: {
-          headers: status === null ? {} : redactor.headers(reply.getHeaders()),
-          ...replyBody,
-        },
-      }
-    }
-
-    /**
-     * `Prefer: code=<status>` first (it is this request's own ask), then the first armed fault
-     * of the operation. Both run before authentication, as Prism's do: a forced 401 or 503 must
-     * not need valid credentials, and a forced reply carries no data, so none can leak.
-     */
-    const injectFault = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      operation: OperationInfo,
-    ) => {
-      const replyContext = () => ({
-        bodyLimit: request.routeOptions.bodyLimit,
-        minProtocolVersion: config.LAN_PROTOCOL_MIN_VERSION,
-        protocolVersion: config.LAN_PROTOCOL_VERSION,
-        upgradeDownloadUrl: `${app.agentRelease.downloadBaseUrl}/`,
-      })
-      const preferred = preferredCode(request.headers.prefer)
-      if (preferred !== null) {
-        const status = /^[1-5][0-9]{2}$/.test(preferred) ? Number(preferred) : NaN
-        if (!operation.statuses.includes(status)) {
-          throw new ApiError(
-            'invalid_request',
-            `Prefer: code=${preferred} is not a documented status of ${operation.operationId}; ` +
-              `documented: ${operation.statuses.join(', ')}.`,
-          )
-        }
-        if (isSuccess(status)) return
-        request.adminFault = 'prefer'
-        reply.header('x-fault-injected', 'prefer')
-        throw faultError(operation, status, replyContext(), `Prefer: code=${status}`)
-      }
-      const fault = await faults.take(operation.operationId)
-      if (!fault) return
-      request.adminFault = fault.id
-      reply.header('x-fault-injected', fault.id)
-      if (fault.latency_ms > 0) await pause(fault.latency_ms, reply)
-      if (fault.drop_connection) {
-        const trace = request.adminTrace
-        if (trace) journal.add(journalEntry(request, reply, trace, null, reply.elapsedTime))
-        reply.hijack()
-        // Destroying the response destroys its socket: the client sees the connection reset.
-        reply.raw.destroy()
-        return
-      }
-      if (fault.status !== null) {
-        throw faultError(operation, fault.status, replyContext(), `fault ${fault.id}`)
-      }
-    }
 
     log.info(
       { reason: access.reason, syncIntervalMs: config.ADMIN_SYNC_INTERVAL_MS },
@@ -257,16 +171,3 @@ export default fp(
   },
   { name: 'admin', dependencies: ['core', 'store', 'jwks', 'agent-release'] },
 )
-
-/** Waits `ms`, or less when the client goes away meanwhile. */
-function pause(ms: number, reply: FastifyReply): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      reply.raw.off('close', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    reply.raw.once('close', done)
-  })
-}
