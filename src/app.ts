@@ -4,7 +4,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
 import { registerBodyParsers } from './http/body-parsers.js'
+import { registerDraining } from './http/draining.js'
 import { registerErrorHandling } from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js'
 import { MethodIndex } from './http/method-index.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
@@ -58,12 +60,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
+    return503OnClosing: false,
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRoute', (route) => methods.add(route.method, route.url))
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  registerDraining(app)
   registerBodyParsers(app)
   registerErrorHandling(app, methods)
   for (const schema of components) app.addSchema(schema)

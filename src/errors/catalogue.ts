@@ -10,6 +10,14 @@ export const errorCatalogue = {
     status: 400,
     meaning: 'The body, query or a parameter does not match the operation schema.',
   },
+  invalid_url: {
+    status: 400,
+    meaning: 'The path cannot be decoded (bad percent-encoding) or a path segment is too long.',
+  },
+  malformed_request: {
+    status: 400,
+    meaning: 'The bytes sent are not an HTTP request the server can parse.',
+  },
   invalid_org_header: {
     status: 400,
     meaning: 'X-Org is missing, empty, repeated or not a ULID.',
@@ -48,6 +56,10 @@ export const errorCatalogue = {
     status: 405,
     meaning: 'The path exists but not under this method; `Allow` lists the methods it takes.',
   },
+  request_timeout: {
+    status: 408,
+    meaning: 'The request was not received completely in time; the connection is closed.',
+  },
   payload_too_large: { status: 413, meaning: 'The body exceeds the limit for this operation.' },
   unsupported_media_type: { status: 415, meaning: 'The body must be sent as application/json.' },
   lan_protocol_too_old: {
@@ -56,10 +68,18 @@ export const errorCatalogue = {
   },
   queue_full: { status: 429, meaning: 'The integration task queue holds its maximum of tasks.' },
   rate_limited: { status: 429, meaning: 'Too many requests; retry after `Retry-After` seconds.' },
+  request_headers_too_large: {
+    status: 431,
+    meaning: 'The request line and headers exceed the size the server reads.',
+  },
   internal_error: { status: 500, meaning: 'An unexpected fault; the reply carries no detail.' },
   storage_unavailable: {
     status: 503,
     meaning: 'The store (Redis) is unreachable; retry after `Retry-After` seconds.',
+  },
+  server_draining: {
+    status: 503,
+    meaning: 'This instance is shutting down; retry (on another instance) after `Retry-After`.',
   },
   signing_unavailable: {
     status: 503,

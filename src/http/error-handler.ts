@@ -5,6 +5,8 @@ import type { MethodIndex } from './method-index.js'
 
 /** Seconds a client should wait after a 503 for an unreachable store: reconnects take ~1 s. */
 const STORE_RETRY_AFTER_SECONDS = '1'
+/** CONTRACT.md: every 429 and 503 carries Retry-After, also where no cause suggests a delay. */
+const DEFAULT_RETRY_AFTER_SECONDS = '1'
 
 /** Turns anything thrown while serving a request into the one envelope, hiding 5xx detail. */
 export function toApiError(error: unknown, request: FastifyRequest): ApiError {
@@ -55,15 +57,25 @@ function retryAfterOf(error: unknown): number {
 }
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
-  const headers: Record<string, string> = { ...error.headers }
+  // The id header is set here as well as in onRequest: replies made before routing (a path
+  // that cannot be decoded) never ran that hook.
+  const headers: Record<string, string> = { 'x-request-id': request.id, ...error.headers }
   if (error.statusCode === 401 && !('www-authenticate' in headers)) {
     headers['www-authenticate'] = 'Bearer'
+  }
+  if ((error.statusCode === 429 || error.statusCode === 503) && !('retry-after' in headers)) {
+    headers['retry-after'] = DEFAULT_RETRY_AFTER_SECONDS
   }
   return reply
     .code(error.statusCode)
     .headers(headers)
     .type('application/json; charset=utf-8')
-    .send({ message: error.message, error_code: error.code, correlationId: request.id, ...error.extra })
+    .send({
+      message: error.message,
+      error_code: error.code,
+      correlationId: request.id,
+      ...error.extra,
+    })
 }
 
 export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex): void {
