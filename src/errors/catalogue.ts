@@ -77,9 +77,9 @@ export const errorCatalogue = {
     status: 503,
     meaning: 'The store (Redis) is unreachable; retry after `Retry-After` seconds.',
   },
-  server_draining: {
+  shutting_down: {
     status: 503,
-    meaning: 'This instance is shutting down; retry (on another instance) after `Retry-After`.',
+    meaning: 'The instance is shutting down; retry, and a load balancer sends you elsewhere.',
   },
   signing_unavailable: {
     status: 503,
