@@ -92,23 +92,27 @@ export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex
     return sendApiError(request, reply, apiError)
   })
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/'
-    const allowed = methods.allowed(path)
-    if (allowed.length > 0) {
-      const allow = allowed.join(', ')
-      return sendApiError(
-        request,
-        reply,
-        new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, {
-          headers: { allow },
-        }),
-      )
-    }
-    return sendApiError(
-      request,
-      reply,
-      new ApiError('route_not_found', `No operation at ${request.method} ${path}.`),
-    )
+  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, unrouted(request, methods)))
+
+  // The CORS preflight route answers OPTIONS on every path, and answered an OPTIONS that is no
+  // preflight (no Origin or no Access-Control-Request-Method) with a text/plain 400. Such a
+  // request gets what any other unsupported method gets: 405 with Allow, or 404.
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'OPTIONS') return
+    if (request.headers.origin && request.headers['access-control-request-method']) return
+    throw unrouted(request, methods)
+  })
+}
+
+/** The error for a request no route takes: 405 with Allow on a known path, 404 elsewhere. */
+function unrouted(request: FastifyRequest, methods: MethodIndex): ApiError {
+  const path = request.url.split('?')[0] ?? '/'
+  const allowed = methods.allowed(path)
+  if (allowed.length === 0) {
+    return new ApiError('route_not_found', `No operation at ${request.method} ${path}.`)
+  }
+  const allow = allowed.join(', ')
+  return new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, {
+    headers: { allow },
   })
 }

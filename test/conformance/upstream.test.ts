@@ -16,7 +16,7 @@ const ERROR_STATUS_REASONS: Record<string, string> = {
   '404': 'CONTRACT.md Tenancy: an integration that does not exist or belongs to another org',
   '413': 'CONTRACT.md Errors: a body over the limit of the operation',
   '415': 'http-edges.md case 2: a body that is not application/json',
-  '429': 'CONTRACT.md: the task queue is bounded (queue_full)',
+  '429': 'a bounded queue (queue_full) or rate limiting (rate_limited)',
   '500': 'an unexpected fault, in the envelope without detail',
   '503': 'storage or signing unavailable, or the instance draining for shutdown',
 }
@@ -29,12 +29,18 @@ export const ALLOWANCES: Allowances = {
     get_healthz: 'liveness probe for deployments',
     get_readyz: 'readiness probe: storage answers and a signing key is loaded',
     get_openapi_document: 'the generated document, served for SDK generators',
+    get_lan_agent_dist_index: 'CONTRACT.md: the reference agent builds the installer downloads',
+    get_lan_agent_dist_file: 'CONTRACT.md: the reference agent builds the installer downloads',
+  },
+  extraParameters: {
+    'post_lan_agent_cli_bootstrap_token header x-org':
+      'CONTRACT.md bootstrap-token: an optional X-Org narrows the org',
   },
   extraStatuses: {
     get_lan_agent_meta: reasons('503'),
     post_lan_agent_cli_token: reasons('400', '413', '415', '503'),
-    post_lan_agent_cli_bootstrap_token: reasons('404', '413', '415'),
-    get_lan_agent_cli_bootstrap_sh: reasons('500'),
+    post_lan_agent_cli_bootstrap_token: reasons('403', '404', '413', '415', '429'),
+    get_lan_agent_cli_bootstrap_sh: reasons('429', '500'),
     get_integration_lan_agent_tasks: reasons('400', '403', '404', '500', '503'),
     post_integration_lan_agent_task_spec: reasons('403', '404', '413', '415', '429', '500', '503'),
   },
