@@ -150,7 +150,7 @@ t.test('case 2: a form body (what curl -d sends) is 415 before anything is parse
   if (!built) return
   for (const op of jsonOperations()) {
     const form = new URLSearchParams(
-      Object.entries(op.body ?? { a: "1" }).map(([k, v]): [string, string] => [k, String(v)]),
+      Object.entries(op.body ?? { a: '1' }).map(([k, v]): [string, string] => [k, String(v)]),
     ).toString()
     const reply = await built.app.inject(send(op, 'application/x-www-form-urlencoded', form))
     t.equal(reply.statusCode, 415, `${op.name}: 415`)
