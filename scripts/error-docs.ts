@@ -4,9 +4,8 @@ export const ERROR_DOCS_PATH = new URL('../docs/readme/errors.md', import.meta.u
 
 /** The README section on errors, generated from src/errors/catalogue.ts. */
 export function renderErrorDocs(): string {
-  const rows = Object.entries(errorCatalogue).map(
-    ([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning.replaceAll('|', '\\|')} |`,
-  )
+  const rows = Object.entries(errorCatalogue).map(([code, { status, meaning }]) =>
+    `| \`${code}\` | ${status} | ${meaning.replaceAll('|', '\\|')} |`)
   return [
     '## Errors',
     '',

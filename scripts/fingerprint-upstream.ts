@@ -2,9 +2,13 @@
 // Usage: npx tsx scripts/fingerprint-upstream.ts [path of upstream-lan-agent.openapi.json]
 // The default path is the shared folder beside the clone, where CI puts it.
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { FINGERPRINT_PATH, UPSTREAM_CONTRACT_PATH, upstreamFingerprint } from './upstream-contract.js'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import {
+  FINGERPRINT_PATH,
+  UPSTREAM_CONTRACT_PATH,
+  upstreamFingerprint,
+} from './upstream-contract.js'
 
-const source = process.argv[2] ? new URL(process.argv[2], `file://${process.cwd()}/`) : UPSTREAM_CONTRACT_PATH
+const source = process.argv[2] ? pathToFileURL(process.argv[2]) : UPSTREAM_CONTRACT_PATH
 writeFileSync(FINGERPRINT_PATH, upstreamFingerprint(source))
 process.stdout.write(`wrote ${fileURLToPath(FINGERPRINT_PATH)} from ${fileURLToPath(source)}\n`)

@@ -92,7 +92,8 @@ function operationFacts(
   item: Json,
   inherited: { servers: string[]; security: Json[] },
 ): OperationFacts {
-  const parameters = [...((item.parameters ?? []) as Json[]), ...((operation.parameters ?? []) as Json[])]
+  const inheritedParameters = (item.parameters ?? []) as Json[]
+  const parameters = [...inheritedParameters, ...((operation.parameters ?? []) as Json[])]
     .map((parameter) => ({
       name: String(parameter.name),
       in: String(parameter.in),
@@ -138,22 +139,21 @@ function serverUrls(servers: unknown): string[] | undefined {
 /**
  * Facts of one schema. A nullable union written either way (`type: [string, null]`, or
  * `anyOf: [{type: string}, {type: null}]` as TypeBox writes it) gives the same facts, so the
- * two spellings compare equal. References are kept by name; `resolveFacts` follows them.
+ * two spellings compare equal. References are kept by component name.
  */
 export function schemaFacts(raw: unknown): SchemaFacts {
   if (raw === null || typeof raw !== 'object') return {}
   const schema = raw as Json
   if (typeof schema.$ref === 'string') {
-    return { ref: schema.$ref.startsWith(COMPONENT_REF) ? schema.$ref.slice(COMPONENT_REF.length) : schema.$ref }
+    const ref = schema.$ref
+    return { ref: ref.startsWith(COMPONENT_REF) ? ref.slice(COMPONENT_REF.length) : ref }
   }
   const branches = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined
-  if (Array.isArray(branches)) {
-    const merged = mergeBranches(branches.map(schemaFacts))
-    return merged
-  }
+  if (Array.isArray(branches)) return mergeBranches(branches.map(schemaFacts))
   const facts: SchemaFacts = {}
   if (schema.type !== undefined) {
-    facts.types = [...new Set(Array.isArray(schema.type) ? schema.type.map(String) : [String(schema.type)])].sort()
+    const types = Array.isArray(schema.type) ? schema.type.map(String) : [String(schema.type)]
+    facts.types = [...new Set(types)].sort()
   }
   if (typeof schema.format === 'string') facts.format = schema.format
   if (typeof schema.minimum === 'number') facts.minimum = schema.minimum
@@ -186,35 +186,4 @@ function mergeBranches(branches: SchemaFacts[]): SchemaFacts {
   }
   if (types.size > 0) merged.types = [...types].sort()
   return merged
-}
-
-/**
- * Follows references through `schemas`, so two documents that name their components
- * differently or inline them still compare fact by fact. Stops at a cycle.
- */
-export function resolveFacts(
-  facts: SchemaFacts,
-  schemas: Record<string, SchemaFacts>,
-  seen: string[] = [],
-): SchemaFacts {
-  let current = facts
-  const chain = [...seen]
-  if (current.ref !== undefined) {
-    const name = current.ref
-    if (chain.includes(name)) return { ref: name }
-    chain.push(name)
-    const target = schemas[name] ?? {}
-    const extraTypes = current.types
-    current = { ...target }
-    if (extraTypes) current.types = [...new Set([...(target.types ?? []), ...extraTypes])].sort()
-  }
-  const resolved: SchemaFacts = { ...current }
-  delete resolved.ref
-  if (current.properties) {
-    resolved.properties = Object.fromEntries(
-      Object.entries(current.properties).map(([name, child]) => [name, resolveFacts(child, schemas, chain)]),
-    )
-  }
-  if (current.items) resolved.items = resolveFacts(current.items, schemas, chain)
-  return resolved
 }

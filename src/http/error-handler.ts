@@ -19,7 +19,7 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation) {
-    return new ApiError('invalid_request', fastifyError.message ?? 'The request is invalid.')
+    return new ApiError('invalid_request', validationMessage(fastifyError))
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -49,6 +49,14 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     return new ApiError('invalid_request', fastifyError.message ?? 'The request is invalid.')
   }
   return new ApiError('internal_error', 'An internal error occurred.', { cause: error })
+}
+
+/** Ajv says "must NOT have additional properties" without naming one; the client needs it. */
+function validationMessage(error: Partial<FastifyError>): string {
+  const message = error.message ?? 'The request is invalid.'
+  const extra = (error.validation?.[0]?.params as { additionalProperty?: unknown } | undefined)
+    ?.additionalProperty
+  return typeof extra === 'string' ? `${message}: ${JSON.stringify(extra.slice(0, 64))}` : message
 }
 
 function retryAfterOf(error: unknown): number {
@@ -92,7 +100,9 @@ export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex
     return sendApiError(request, reply, apiError)
   })
 
-  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, unrouted(request, methods)))
+  app.setNotFoundHandler((request, reply) =>
+    sendApiError(request, reply, unrouted(request, methods)),
+  )
 
   // The CORS preflight route answers OPTIONS on every path, and answered an OPTIONS that is no
   // preflight (no Origin or no Access-Control-Request-Method) with a text/plain 400. Such a
@@ -112,7 +122,6 @@ function unrouted(request: FastifyRequest, methods: MethodIndex): ApiError {
     return new ApiError('route_not_found', `No operation at ${request.method} ${path}.`)
   }
   const allow = allowed.join(', ')
-  return new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, {
-    headers: { allow },
-  })
+  const message = `${request.method} is not allowed here; use ${allow}.`
+  return new ApiError('method_not_allowed', message, { headers: { allow } })
 }
