@@ -3,9 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
+import { trustProxySetting } from './config/trust-proxy.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
+import { clientErrorHandler } from './http/client-errors.js'
+import { registerDraining } from './http/draining.js'
 import { MethodIndex } from './http/method-index.js'
+import { frameworkErrors, queryLimit } from './http/request-limits.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
@@ -14,6 +18,7 @@ import auth from './plugins/app/auth.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import queue from './plugins/app/queue.js'
+import rateLimit from './plugins/app/rate-limit.js'
 import storePlugin from './plugins/app/store.js'
 import health from './routes/extensions/health.js'
 import jwks from './routes/extensions/jwks.js'
@@ -54,6 +59,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
+    http: { maxHeaderSize: config.MAX_HEADER_BYTES },
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
+    // registerDraining answers requests that arrive while closing, in the envelope.
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
     // Strict body validation: "2" is not an integer and unknown fields are reported, not
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -64,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  registerDraining(app)
+  app.addHook('onRequest', queryLimit(config.MAX_QUERY_BYTES))
   registerBodyParsers(app)
   registerErrorHandling(app, methods)
   for (const schema of components) app.addSchema(schema)
@@ -73,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(storePlugin, { store: options.store })
   await app.register(jwksPlugin)
   await app.register(auth)
+  await app.register(rateLimit)
   await app.register(queue)
   await app.register(agentRelease)
 

@@ -48,7 +48,15 @@ export const errorCatalogue = {
     status: 405,
     meaning: 'The path exists but not under this method; `Allow` lists the methods it takes.',
   },
+  request_timeout: {
+    status: 408,
+    meaning: 'The request did not arrive whole within the server request timeout.',
+  },
   payload_too_large: { status: 413, meaning: 'The body exceeds the limit for this operation.' },
+  uri_too_long: {
+    status: 414,
+    meaning: 'The query string, or a path parameter, exceeds its length limit.',
+  },
   unsupported_media_type: { status: 415, meaning: 'The body must be sent as application/json.' },
   lan_protocol_too_old: {
     status: 426,
@@ -56,10 +64,18 @@ export const errorCatalogue = {
   },
   queue_full: { status: 429, meaning: 'The integration task queue holds its maximum of tasks.' },
   rate_limited: { status: 429, meaning: 'Too many requests; retry after `Retry-After` seconds.' },
+  request_header_too_large: {
+    status: 431,
+    meaning: 'The request line and headers together exceed the server limit.',
+  },
   internal_error: { status: 500, meaning: 'An unexpected fault; the reply carries no detail.' },
   storage_unavailable: {
     status: 503,
     meaning: 'The store (Redis) is unreachable; retry after `Retry-After` seconds.',
+  },
+  shutting_down: {
+    status: 503,
+    meaning: 'This instance is shutting down; retry after `Retry-After` seconds (or elsewhere).',
   },
   signing_unavailable: {
     status: 503,
