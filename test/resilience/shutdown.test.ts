@@ -50,7 +50,7 @@ function slowUpload(base: string, taskId: string, correlationId: string) {
   return { reply, finish: () => request.end(body.slice(half)) }
 }
 
-t.test('SIGTERM during a burst: running requests finish, every reply is whole, exit 0', async (t) => {
+t.test('SIGTERM under load: running requests finish, every reply is whole, exit 0', async (t) => {
   const dataDir = tempDir(t, 'shutdown')
   const server = await ServerProcess.start(t, { DATA_DIR: dataDir })
   const slow = slowUpload(server.url, 'in-flight-at-sigterm', 'slow-upload-1')
@@ -65,7 +65,7 @@ t.test('SIGTERM during a burst: running requests finish, every reply is whole, e
         i % 2 === 0
           ? await timedFetch(
               `${server.url}${taskSpecUrl(INT_A1)}`,
-              jsonInit(HEADERS, { task_id: `burst-${w}-${i}`, lan_protocol_version: 2, payload: i }),
+              jsonInit(HEADERS, { task_id: `load-${w}-${i}`, lan_protocol_version: 2, payload: i }),
             )
           : await timedFetch(`${server.url}${tasksUrl(INT_A1)}`, { headers: HEADERS })
       outcomes.push(outcome)
