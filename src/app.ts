@@ -59,7 +59,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
-    http: { maxHeaderSize: config.MAX_HEADER_BYTES },
+    http: {
+      maxHeaderSize: config.MAX_HEADER_BYTES,
+      headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000),
+      // Node checks the timeouts on this period (30 s by default), so a short timeout
+      // would otherwise fire up to 30 s late.
+      connectionsCheckingInterval: Math.min(Math.ceil(config.REQUEST_TIMEOUT_MS / 4), 30_000),
+    },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     // registerDraining answers requests that arrive while closing, in the envelope.
