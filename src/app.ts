@@ -40,6 +40,8 @@ export interface AppOptions {
   config: Config
   /** Logger settings; tests pass `false` or a destination of their own. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /** Where the production logger (its redaction included) writes; stdout by default. */
+  logStream?: NodeJS.WritableStream
   /** A store owned by the caller (tests share one Redis client across apps). */
   store?: Store
   seed?: Seed
@@ -55,7 +57,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const methods = new MethodIndex()
 
   const app = Fastify({
-    logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
+    logger:
+      options.logger === undefined
+        ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
+        : options.logger,
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,

@@ -28,7 +28,12 @@ export interface RateLimits {
    * `rate_limited` once the limit of the window is passed. For limits a route can only apply
    * once it knows whom a request is for (the owner of a bootstrap key).
    */
-  hit(request: FastifyRequest, policy: RateLimitPolicy, scope: RateLimitScope, id: string): Promise<void>
+  hit(
+    request: FastifyRequest,
+    policy: RateLimitPolicy,
+    scope: RateLimitScope,
+    id: string,
+  ): Promise<void>
 }
 
 interface PolicySpec {
@@ -47,7 +52,10 @@ function policies(config: Config): Record<RateLimitPolicy, PolicySpec> {
   return {
     mint: {
       what: 'bootstrap keys minted',
-      limits: { address: config.RATE_LIMIT_MINT_PER_ADDRESS, user: config.RATE_LIMIT_MINT_PER_USER },
+      limits: {
+        address: config.RATE_LIMIT_MINT_PER_ADDRESS,
+        user: config.RATE_LIMIT_MINT_PER_USER,
+      },
       failOpen: false,
     },
     script: {
@@ -115,7 +123,8 @@ export default fp(
           if (counting) log.warn({ err: error, policy }, 'rate-limit counters unavailable')
           counting = false
           if (spec.failOpen) return
-          throw new StoreUnavailableError(`rate-limit counters unavailable: ${(error as Error).message}`)
+          const reason = (error as Error).message
+          throw new StoreUnavailableError(`rate-limit counters unavailable: ${reason}`)
         }
         counting = true
         if (result.isAllowed || !result.isExceeded) return
@@ -135,7 +144,8 @@ export default fp(
       const byAddress = async (request: FastifyRequest) =>
         rateLimits.hit(request, policy, 'address', normalizeIP(request.ip))
       const byUser = async (request: FastifyRequest) => {
-        if (request.principal) await rateLimits.hit(request, policy, 'user', request.principal.userId)
+        const user = request.principal?.userId
+        if (user) await rateLimits.hit(request, policy, 'user', user)
       }
       route.onRequest = [mark(byAddress), ...own, mark(byUser)] as typeof route.onRequest
     })

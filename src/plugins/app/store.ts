@@ -75,7 +75,11 @@ interface EmbeddedConfig {
  * server listens, so a directory that cannot be written stops the start instead of losing
  * state at the first shutdown.
  */
-async function openEmbeddedStore(config: EmbeddedConfig, now: () => number, log: FastifyBaseLogger) {
+async function openEmbeddedStore(
+  config: EmbeddedConfig,
+  now: () => number,
+  log: FastifyBaseLogger,
+) {
   const store = new MemoryStore({ now })
   if (!config.DATA_DIR) {
     log.info('using the embedded store; its state is in memory only (set DATA_DIR to keep it)')

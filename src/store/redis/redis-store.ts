@@ -230,12 +230,23 @@ export class RedisStore implements Store {
       const { name, message } = error as Error
       const commandName = (error as { command?: { name?: string } }).command?.name
       const detail = `${commandName ? `${commandName}: ` : ''}${message}`
-      if (name === 'ReplyError' && !UNAVAILABLE_REPLY.test(String(message))) {
+      if (name === 'ReplyError' && !isUnavailableReply(error as ReplyWithCauses)) {
         throw new RedisCommandError(`redis refused ${detail}`)
       }
       throw new StoreUnavailableError(`redis is unavailable (${name}: ${detail})`)
     }
   }
+}
+
+interface ReplyWithCauses {
+  message: string
+  /** Set on EXECABORT: the errors that made Redis discard the transaction. */
+  previousErrors?: { message: string }[]
+}
+
+function isUnavailableReply(error: ReplyWithCauses): boolean {
+  const causes = [error, ...(error.previousErrors ?? [])]
+  return causes.some((cause) => UNAVAILABLE_REPLY.test(String(cause.message)))
 }
 
 type ExecReply = [Error | null, unknown][] | null
