@@ -100,8 +100,12 @@ t.test('no secret reaches a log line, at trace, in the whole flow and its faults
   const port = (app.server.address() as { port: number }).port
 
   const headers = { 'x-api-key': apiKeyHeader, 'x-org': org }
-  const call = (method: 'GET' | 'POST' | 'HEAD', url: string, extra = {}, payload?: unknown) =>
-    app.inject({ method, url, headers: extra, ...(payload === undefined ? {} : { payload }) })
+  const call = (
+    method: 'GET' | 'POST' | 'HEAD',
+    url: string,
+    extra: Record<string, string> = {},
+    payload?: string | object,
+  ) => app.inject({ method, url, headers: extra, ...(payload === undefined ? {} : { payload }) })
   const api = '/api/v1'
   const taskSpec = `${api}/integrations/${integration}/lan-agent/task-spec`
   const tasks = `${api}/integrations/${integration}/lan-agent/tasks`
