@@ -14,7 +14,9 @@ import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
 import agentRelease from './plugins/app/agent-release.js'
+import cors from './plugins/external/cors.js'
 import auth from './plugins/app/auth.js'
+import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import queue from './plugins/app/queue.js'
@@ -25,7 +27,10 @@ import jwks from './routes/extensions/jwks.js'
 import openapi from './routes/extensions/openapi.js'
 import tasks from './routes/integrations/tasks.js'
 import taskSpec from './routes/integrations/task-spec.js'
+import bootstrapScript from './routes/lan-agent/bootstrap-script.js'
+import bootstrapToken from './routes/lan-agent/bootstrap-token.js'
 import cliToken from './routes/lan-agent/cli-token.js'
+import dist from './routes/lan-agent/dist.js'
 import meta from './routes/lan-agent/meta.js'
 import { components } from './schemas/components.js'
 import { openapiDocument } from './openapi/document.js'
@@ -73,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     trustProxy: trustProxySetting(config.TRUST_PROXY),
-    // registerDraining answers requests that arrive while closing, in the envelope.
+    // Fastify's own 503 while closing is not in the envelope; registerDraining answers instead.
     return503OnClosing: false,
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
@@ -95,12 +100,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, openapiDocument())
   await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  await app.register(cors)
   await app.register(storePlugin, { store: options.store })
   await app.register(jwksPlugin)
   await app.register(auth)
   await app.register(rateLimit)
   await app.register(queue)
   await app.register(agentRelease)
+  await app.register(bootstrap)
 
   await app.register(jwks)
   await app.register(health)
@@ -108,6 +115,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(meta)
       await api.register(cliToken)
+      await api.register(bootstrapToken)
+      await api.register(bootstrapScript)
+      await api.register(dist)
       await api.register(taskSpec)
       await api.register(tasks)
       await api.register(openapi)

@@ -75,7 +75,7 @@ export const errorCatalogue = {
   },
   shutting_down: {
     status: 503,
-    meaning: 'This instance is shutting down; retry after `Retry-After` seconds (or elsewhere).',
+    meaning: 'The instance is shutting down; retry, and a load balancer sends you elsewhere.',
   },
   signing_unavailable: {
     status: 503,

@@ -2,7 +2,7 @@ import t from 'tap'
 import { timedFetch, jsonInit, type Outcome } from '../fixtures/http.js'
 import { waitFor } from '../fixtures/ports.js'
 import { RedisServer } from '../fixtures/redis-server.js'
-import { ServerProcess } from '../fixtures/server-process.js'
+import { LoggedServer } from '../fixtures/logged-server.js'
 import { ALICE, INT_A1, ORG_A } from '../fixtures/seed.js'
 
 /** The promise of the issue: every reply within this, even while Redis is gone or stuck. */
@@ -63,7 +63,7 @@ function isUnavailable(sample: Outcome): boolean {
 
 t.test('Redis killed, restarted and stalled under a stream of requests', async (t) => {
   const redis = await RedisServer.start(t, { appendOnly: true })
-  const server = await ServerProcess.start(t, { REDIS_URL: redis.url })
+  const server = await LoggedServer.start(t, { REDIS_URL: redis.url })
   const stream = new RequestStream(server.url)
   stream.start(4)
   t.teardown(() => stream.stop())
@@ -159,7 +159,7 @@ t.test('Redis killed, restarted and stalled under a stream of requests', async (
 
   server.signal('SIGTERM')
   t.same(await server.exited, { code: 0, signal: null }, 'SIGTERM exits 0 with Redis')
-  const second = await ServerProcess.start(t, { REDIS_URL: redis.url })
+  const second = await LoggedServer.start(t, { REDIS_URL: redis.url })
   const afterRestart = await listed(second.url)
   t.same(
     acknowledged.filter((id) => !afterRestart.has(id)),

@@ -3,7 +3,7 @@ import t from 'tap'
 import { jsonInit, timedFetch, type Outcome } from '../fixtures/http.js'
 import { tempDir } from '../fixtures/installer/processes.js'
 import { waitFor } from '../fixtures/ports.js'
-import { ServerProcess } from '../fixtures/server-process.js'
+import { LoggedServer } from '../fixtures/logged-server.js'
 import { ALICE, INT_A1, ORG_A, taskSpecUrl, tasksUrl } from '../fixtures/seed.js'
 
 const HEADERS = { ...ALICE, 'x-org': ORG_A }
@@ -52,7 +52,7 @@ function slowUpload(base: string, taskId: string, correlationId: string) {
 
 t.test('SIGTERM under load: running requests finish, every reply is whole, exit 0', async (t) => {
   const dataDir = tempDir(t, 'shutdown')
-  const server = await ServerProcess.start(t, { DATA_DIR: dataDir })
+  const server = await LoggedServer.start(t, { DATA_DIR: dataDir })
   const slow = slowUpload(server.url, 'in-flight-at-sigterm', 'slow-upload-1')
   await server.waitForLog((line) => line.reqId === 'slow-upload-1')
 
@@ -115,7 +115,7 @@ t.test('SIGTERM under load: running requests finish, every reply is whole, exit 
     'and says it shut down cleanly',
   )
 
-  const next = await ServerProcess.start(t, { DATA_DIR: dataDir })
+  const next = await LoggedServer.start(t, { DATA_DIR: dataDir })
   const list = await timedFetch(`${next.url}${tasksUrl(INT_A1)}`, { headers: HEADERS })
   t.ok(
     (list.json as { task_ids: string[] }).task_ids.includes('in-flight-at-sigterm'),
@@ -124,7 +124,7 @@ t.test('SIGTERM under load: running requests finish, every reply is whole, exit 
 })
 
 t.test('a request that never finishes cannot hold shutdown past the grace period', async (t) => {
-  const server = await ServerProcess.start(t, { SHUTDOWN_GRACE_MS: '1500' })
+  const server = await LoggedServer.start(t, { SHUTDOWN_GRACE_MS: '1500' })
   const slow = slowUpload(server.url, 'never-finished', 'slow-upload-2')
   slow.reply.catch(() => {})
   await server.waitForLog((line) => line.reqId === 'slow-upload-2')
