@@ -71,6 +71,13 @@ t.test('Redis killed, restarted and stalled under a stream of requests', async (
     stream.samples.slice(index).filter(where).length
 
   await waitFor('healthy replies', () => stream.count((s) => s.status === 200) >= 20)
+  const mintUrl = `${server.url}/api/v1/lan-agent/cli/bootstrap-token`
+  const mintBody = { task_id: 'serve', api_base_url: `${server.url}/api/v1` }
+  const minted = await timedFetch(mintUrl, jsonInit(ALICE, mintBody))
+  t.equal(minted.status, 200, 'a bootstrap key minted before the outage')
+  const scriptUrl = `${server.url}/api/v1/lan-agent/cli/bootstrap.sh?key=${
+    (minted.json as { bootstrap_key: string }).bootstrap_key
+  }`
 
   stream.phase = 'killed'
   await redis.kill()
@@ -85,6 +92,16 @@ t.test('Redis killed, restarted and stalled under a stream of requests', async (
   t.equal(meta.status, 200, 'meta stays 200: it never touches storage')
   const health = await timedFetch(`${server.url}/healthz`)
   t.equal(health.status, 200, '/healthz: the process is up')
+  const refusedMint = await timedFetch(mintUrl, jsonInit(ALICE, mintBody))
+  t.match(
+    { status: refusedMint.status, body: refusedMint.json },
+    { status: 503, body: { error_code: 'storage_unavailable' } },
+    'bootstrap-token: 503 storage_unavailable',
+  )
+  t.ok(refusedMint.headers?.get('retry-after'), 'with Retry-After')
+  t.ok(refusedMint.ms < BOUND_MS, `within ${BOUND_MS} ms (${Math.round(refusedMint.ms)} ms)`)
+  const refusedScript = await timedFetch(scriptUrl, { headers: { accept: 'application/json' } })
+  t.equal(refusedScript.status, 503, 'bootstrap.sh: 503 while Redis is down')
   const token = await timedFetch(`${server.url}/api/v1/lan-agent/cli/token`, {
     method: 'POST',
     headers: ALICE,
@@ -156,6 +173,9 @@ t.test('Redis killed, restarted and stalled under a stream of requests', async (
     [],
     `all ${acknowledged.length} acknowledged tasks survived the Redis kill`,
   )
+
+  const script = await timedFetch(scriptUrl)
+  t.equal(script.status, 200, 'the bootstrap key minted before the kill still works after it')
 
   server.signal('SIGTERM')
   t.same(await server.exited, { code: 0, signal: null }, 'SIGTERM exits 0 with Redis')
