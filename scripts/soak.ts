@@ -306,8 +306,13 @@ async function main(): Promise<number> {
   )
   const rssStart = pid ? rssKiB(pid) : null
   let rssPeak = rssStart ?? 0
+  const rssTrail: number[] = []
+  let tick = 0
   const sampler = setInterval(() => {
-    if (pid) rssPeak = Math.max(rssPeak, rssKiB(pid) ?? 0)
+    const rss = pid ? rssKiB(pid) : null
+    if (rss === null) return
+    rssPeak = Math.max(rssPeak, rss)
+    if ((tick += 1) % 10 === 0) rssTrail.push(rss)
   }, 1000)
 
   const started = Date.now()
@@ -344,6 +349,10 @@ async function main(): Promise<number> {
   console.log(`latency: p50 ${p(sorted, 50)}, p99 ${p(sorted, 99)}`)
   const peak = mib(rssPeak || null)
   console.log(`server RSS: start ${mib(rssStart)}, end ${mib(rssEnd)}, peak ${peak}`)
+  if (rssTrail.length > 0) {
+    const trail = rssTrail.map((kib) => (kib / 1024).toFixed(0)).join(' ')
+    console.log(`server RSS every 10 s: ${trail} MiB`)
+  }
   if (exit !== null) console.log(`server exit status after SIGTERM: ${exit}`)
   console.log('\nper operation:')
   for (const [name, stat] of stats) {
