@@ -88,7 +88,7 @@ export default fp(
     const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000
     await app.register(rateLimit, {
       global: false,
-      ...(app.redis ? { redis: app.redis, nameSpace: app.redisKeyPrefix } : {}),
+      ...(app.redis ? { redis: app.redis, nameSpace: app.rateLimitNamespace } : {}),
       skipOnError: false,
       // Only reached by a route that configures @fastify/rate-limit itself; ours go through
       // hit() below. Either way the client sees the envelope.
@@ -120,10 +120,11 @@ export default fp(
         try {
           result = await limiter(request)
         } catch (error) {
-          if (counting) log.warn({ err: error, policy }, 'rate-limit counters unavailable')
+          // The message only: ioredis errors carry the command's arguments.
+          const reason = (error as Error).message
+          if (counting) log.warn({ reason, policy }, 'rate-limit counters unavailable')
           counting = false
           if (spec.failOpen) return
-          const reason = (error as Error).message
           throw new StoreUnavailableError(`rate-limit counters unavailable: ${reason}`)
         }
         counting = true

@@ -13,8 +13,8 @@ declare module 'fastify' {
     store: Store
     /** The store's Redis client when the store is Redis (shared by the rate limiter), else null. */
     redis: RedisClient | null
-    /** Prefix for Redis keys outside the store (rate-limit counters); that of the store. */
-    redisKeyPrefix: string
+    /** Where rate-limit counters go in Redis: under the store's own key prefix. */
+    rateLimitNamespace: string
   }
 }
 
@@ -59,7 +59,7 @@ export default fp<StorePluginOptions>(
     const redis = store instanceof RedisStore ? store : null
     app.decorate('store', store)
     app.decorate<RedisClient | null>('redis', redis?.client ?? null)
-    app.decorate('redisKeyPrefix', redis?.keyspace.rateLimitNamespace() ?? '')
+    app.decorate('rateLimitNamespace', redis?.keyspace.rateLimitNamespace() ?? '')
     if (owned) app.addHook('onClose', async () => store.close())
   },
   { name: 'store', dependencies: ['core'] },
