@@ -143,12 +143,15 @@ function pacedOps(hasBootstrap: boolean): Op[] {
     },
   ]
   if (!hasBootstrap) return ops
+  let minter = 0
   ops.push({
     name: 'bootstrap-token + bootstrap.sh',
     weight: 1,
     expect: 200,
     send: async (b) => {
-      const minted = await post(`${b}/api/v1/lan-agent/cli/bootstrap-token`, apiKey(KEYS.alice), {
+      // Users in turn: one user alone would sit right at RATE_LIMIT_MINT_PER_USER.
+      const user = apiKey(users[minter++ % users.length]!)
+      const minted = await post(`${b}/api/v1/lan-agent/cli/bootstrap-token`, user, {
         task_id: 'serve',
         api_base_url: `${b}/api/v1`,
       })
