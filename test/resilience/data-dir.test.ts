@@ -62,14 +62,6 @@ t.test('DATA_DIR: changes are written while running, so a crash loses little', a
   t.same((await list(next)).ids, ['before-the-crash'], 'the task written before SIGKILL is back')
 })
 
-t.test('without DATA_DIR the start says state is in memory only', async (t) => {
-  const server = await LoggedServer.start(t)
-  t.ok(
-    server.lines.some((line) => /in memory only/.test(line.msg)),
-    'an operator learns at start that a restart loses everything',
-  )
-})
-
 t.test('a damaged state file stops the start instead of being overwritten', async (t) => {
   const dir = tempDir(t, 'data-dir-damaged')
   const file = join(dir, STATE_FILE)

@@ -125,6 +125,10 @@ t.test('SIGTERM under load: running requests finish, every reply is whole, exit 
 
 t.test('a request that never finishes cannot hold shutdown past the grace period', async (t) => {
   const server = await LoggedServer.start(t, { SHUTDOWN_GRACE_MS: '1500' })
+  t.ok(
+    server.lines.some((line) => /in memory only/.test(line.msg)),
+    'without DATA_DIR, the start says that a restart loses the state',
+  )
   const slow = slowUpload(server.url, 'never-finished', 'slow-upload-2')
   slow.reply.catch(() => {})
   await server.waitForLog((line) => line.reqId === 'slow-upload-2')
