@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
+import { parseTrustProxy } from './config/trust-proxy.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
@@ -13,10 +14,12 @@ import agentRelease from './plugins/app/agent-release.js'
 import auth from './plugins/app/auth.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
+import metricsPlugin from './plugins/app/metrics.js'
 import queue from './plugins/app/queue.js'
 import storePlugin from './plugins/app/store.js'
 import health from './routes/extensions/health.js'
 import jwks from './routes/extensions/jwks.js'
+import metrics from './routes/extensions/metrics.js'
 import openapi from './routes/extensions/openapi.js'
 import tasks from './routes/integrations/tasks.js'
 import taskSpec from './routes/integrations/task-spec.js'
@@ -53,6 +56,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
+    // Only decides request.ip (rate limits, logs); URLs never come from forwarded headers.
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
     bodyLimit: 64 * 1024,
     // Strict body validation: "2" is not an integer and unknown fields are reported, not
     // silently dropped, wherever a schema forbids them.
@@ -71,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, openapiDocument())
   await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
   await app.register(storePlugin, { store: options.store })
+  await app.register(metricsPlugin)
   await app.register(jwksPlugin)
   await app.register(auth)
   await app.register(queue)
@@ -78,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(jwks)
   await app.register(health)
+  await app.register(metrics)
   await app.register(
     async (api) => {
       await api.register(meta)

@@ -15,6 +15,14 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /**
+   * Which peers may set X-Forwarded-For (the client address then used by rate limits and logs):
+   * `false` (default), `true` (any), a hop count, or a comma-separated list of IPs and CIDRs.
+   * Never used to build URLs: those come from PUBLIC_BASE_URL alone.
+   */
+  TRUST_PROXY: Type.String({ default: 'false', minLength: 1 }),
+  /** Lets NODE_ENV=production run with the dev seed, whose credentials are public. */
+  ALLOW_DEV_SEED: Type.Boolean({ default: false }),
   /** Public origin of this server, used where a URL must be absolute (agent downloads). */
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\s]+$' })),
 
@@ -44,6 +52,12 @@ export const ConfigSchema = Type.Object({
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'openapp-lan-agent' }),
   /** Path of a private JWK set (JSON `{"keys": [...]}`); unset means keys live in the store. */
   JWKS_PRIVATE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * How often an instance on Redis re-reads the shared keyring, so a key rotated elsewhere is
+   * published (and used for signing) here within this bound. Tokens with an unknown `kid`
+   * trigger a re-read at once, so verification does not wait for it.
+   */
+  JWKS_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
 
   /** Agent release advertised by `/lan-agent/meta`; unset means the bundled reference agent. */
   LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

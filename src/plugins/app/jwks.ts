@@ -27,6 +27,11 @@ export default fp(
       newKid: (now) => ids.next(now),
     })
     await keyring.load()
+    // Only a shared store can change under us; the embedded one is this process's own.
+    if (store.kind === 'redis') {
+      keyring.startRefresh(config.JWKS_REFRESH_MS)
+      app.addHook('onClose', async () => keyring.stopRefresh())
+    }
     app.decorate('keyring', keyring)
     app.decorate(
       'tokens',

@@ -28,6 +28,7 @@ export class RedisStore implements Store {
   readonly #client: RedisClient
   readonly #keys: Keyspace
   readonly #ownsClient: boolean
+  readonly #unavailableListeners = new Set<(error: StoreUnavailableError) => void>()
 
   constructor(options: RedisStoreOptions) {
     this.#client = options.client
@@ -38,6 +39,12 @@ export class RedisStore implements Store {
 
   get client(): RedisClient {
     return this.#client
+  }
+
+  /** Calls `listener` for every command that failed as "unavailable"; returns the remover. */
+  onUnavailable(listener: (error: StoreUnavailableError) => void): () => void {
+    this.#unavailableListeners.add(listener)
+    return () => this.#unavailableListeners.delete(listener)
   }
 
   async ping(): Promise<void> {
@@ -210,7 +217,9 @@ export class RedisStore implements Store {
       return await command()
     } catch (error) {
       if (isCommandFault(error)) throw error
-      throw new StoreUnavailableError('redis is unavailable', { cause: error })
+      const unavailable = new StoreUnavailableError('redis is unavailable', { cause: error })
+      for (const listener of this.#unavailableListeners) listener(unavailable)
+      throw unavailable
     }
   }
 }
