@@ -24,7 +24,7 @@ export const ConfigSchema = Type.Object({
   /** Lets NODE_ENV=production run with the dev seed, whose credentials are public. */
   ALLOW_DEV_SEED: Type.Boolean({ default: false }),
   /** Public origin of this server, used where a URL must be absolute (agent downloads). */
-  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\s]+$' })),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
 
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Comma-separated host:port seeds of a Redis Cluster; takes precedence over REDIS_URL. */
@@ -63,7 +63,7 @@ export const ConfigSchema = Type.Object({
   LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   MIN_SUPPORTED_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Directory URL holding agent builds and SHA256SUMS; unset means this server's dist route. */
-  AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\s]+$' })),
+  AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
 })
 
 export type Config = Static<typeof ConfigSchema>
