@@ -4,7 +4,7 @@ import { createKeyspace } from '../../src/store/keys.js'
 import { RedisStore } from '../../src/store/redis/redis-store.js'
 import type { BootstrapRecord } from '../../src/store/types.js'
 import { deleteByPrefix, randomPrefix } from '../fixtures/redis.js'
-import { clusterSkip, startRedisCluster } from '../fixtures/scale/redis-cluster.js'
+import { redisBinariesSkip, startRedisCluster } from '../fixtures/scale/redis-servers.js'
 import { INT_A1, INT_A2, ORG_A, ORG_B } from '../fixtures/seed.js'
 
 const LUA_DIR = new URL('../../src/store/redis/lua/', import.meta.url)
@@ -26,7 +26,7 @@ t.test('every Lua script names its keys through KEYS only', async (t) => {
   }
 })
 
-t.test('on a 3-master Redis Cluster', { skip: clusterSkip() }, async (t) => {
+t.test('on a 3-master Redis Cluster', { skip: redisBinariesSkip() }, async (t) => {
   const cluster = await startRedisCluster(t)
   const client = await cluster.client(t)
   const slot = async (key: string) => Number(await client.cluster('KEYSLOT', key))

@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomPrefix } from '../fixtures/redis.js'
 import { parseExposition, sampleValue } from '../fixtures/scale/exposition.js'
 import { waitFor } from '../fixtures/scale/processes.js'
-import { clusterSkip, startRedisCluster } from '../fixtures/scale/redis-cluster.js'
+import { redisBinariesSkip, startRedisCluster } from '../fixtures/scale/redis-servers.js'
 import { startServerProcess, type ServerProcess } from '../fixtures/scale/server-process.js'
 import { ALICE, INT_A1, ORG_A } from '../fixtures/seed.js'
 
@@ -49,7 +49,7 @@ async function metricsOf(server: ServerProcess) {
   return parseExposition(await response.text())
 }
 
-t.test('two server processes on a 3-master Redis Cluster', { skip: clusterSkip() }, async (t) => {
+t.test('two server processes on a 3-master Redis Cluster', { skip: redisBinariesSkip() }, async (t) => {
   const cluster = await startRedisCluster(t)
   const env = {
     REDIS_CLUSTER_NODES: cluster.seeds,
