@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
-import { parseTrustProxy } from './config/trust-proxy.js'
+import { fastifyTrustProxy } from './config/trust-proxy.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
@@ -57,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     // Only decides request.ip (rate limits, logs); URLs never come from forwarded headers.
-    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     bodyLimit: 64 * 1024,
     // Strict body validation: "2" is not an integer and unknown fields are reported, not
     // silently dropped, wherever a schema forbids them.

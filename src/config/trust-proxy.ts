@@ -1,7 +1,10 @@
 import { isIP } from 'node:net'
 
-/** What Fastify's `trustProxy` option takes, in the forms TRUST_PROXY can express. */
+/** The forms TRUST_PROXY can express. */
 export type TrustProxy = boolean | number | string[]
+
+/** What Fastify's `trustProxy` option is given. */
+export type FastifyTrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
 
 /** Ranges proxy-addr (Fastify's resolver) knows by name; handy for container networks. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
@@ -37,4 +40,16 @@ export function parseTrustProxy(value: string): TrustProxy {
     throw new Error(`expected true, false, a hop count or a list of IPs/CIDRs; not ${listed}`)
   }
   return entries
+}
+
+/**
+ * The Fastify option for TRUST_PROXY. Fastify 5 ignores a bare hop count (it cannot check who
+ * the nearest peer is), so a count becomes the equivalent function: the `hops` nearest
+ * addresses are trusted, whoever they are. That is right only where the instances can be
+ * reached through the proxy alone, as in docker-compose.yml; elsewhere list the proxies.
+ */
+export function fastifyTrustProxy(value: string): FastifyTrustProxy {
+  const parsed = parseTrustProxy(value)
+  if (typeof parsed !== 'number') return parsed
+  return (_address, hop) => hop < parsed
 }
