@@ -137,7 +137,7 @@ t.test('the Dockerfile builds in one stage and runs production code in another',
   t.match(JSON.parse(read('package.json')).scripts.build, /copy-assets/,
     'npm run build copies the Lua, template and agent assets into dist')
 
-  t.match(runtime.image, /^node:\d+/, `the runtime image is an official node image (${runtime.image})`)
+  t.match(runtime.image, /^node:\d+/, `the runtime image is a node image (${runtime.image})`)
   const runtimeRuns = stageInstructions(runtime, 'RUN').join('\n')
   t.match(runtimeRuns, /npm ci --omit=dev/, 'the runtime stage has production dependencies only')
   const copies = stageInstructions(runtime, 'COPY')
