@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Clock } from './clock.js'
 import type { Config } from './config/schema.js'
 import { fastifyTrustProxy } from './config/trust-proxy.js'
+import { ApiError } from './errors/api-error.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
@@ -11,7 +12,9 @@ import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
 import agentRelease from './plugins/app/agent-release.js'
+import cors from './plugins/external/cors.js'
 import auth from './plugins/app/auth.js'
+import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import metricsPlugin from './plugins/app/metrics.js'
@@ -23,7 +26,10 @@ import metrics from './routes/extensions/metrics.js'
 import openapi from './routes/extensions/openapi.js'
 import tasks from './routes/integrations/tasks.js'
 import taskSpec from './routes/integrations/task-spec.js'
+import bootstrapScript from './routes/lan-agent/bootstrap-script.js'
+import bootstrapToken from './routes/lan-agent/bootstrap-token.js'
 import cliToken from './routes/lan-agent/cli-token.js'
+import dist from './routes/lan-agent/dist.js'
 import meta from './routes/lan-agent/meta.js'
 import { components } from './schemas/components.js'
 import { openapiDocument } from './openapi/document.js'
@@ -63,11 +69,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    // Fastify's own 503 while closing is not in the envelope; the hook below answers instead.
+    return503OnClosing: false,
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRoute', (route) => methods.add(route.method, route.url))
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (closing) {
+      reply.header('connection', 'close')
+      throw new ApiError('shutting_down', 'This instance is shutting down; retry shortly.', {
+        headers: { 'retry-after': '1' },
+      })
+    }
   })
   registerBodyParsers(app)
   registerErrorHandling(app, methods)
@@ -75,12 +93,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, openapiDocument())
   await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  await app.register(cors)
   await app.register(storePlugin, { store: options.store })
   await app.register(metricsPlugin)
   await app.register(jwksPlugin)
   await app.register(auth)
   await app.register(queue)
   await app.register(agentRelease)
+  await app.register(bootstrap)
 
   await app.register(jwks)
   await app.register(health)
@@ -89,6 +109,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(meta)
       await api.register(cliToken)
+      await api.register(bootstrapToken)
+      await api.register(bootstrapScript)
+      await api.register(dist)
       await api.register(taskSpec)
       await api.register(tasks)
       await api.register(openapi)

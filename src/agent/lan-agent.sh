@@ -44,7 +44,7 @@ unquote_word() {
   if [[ ${inner//"$esc"/} == *"'"* ]]; then
     return 1
   fi
-  REPLY=${inner//"$esc"/"$sq"}
+  REPLY=${inner//"$esc"/$sq}
 }
 
 load_config() {

@@ -24,7 +24,13 @@ export const ConfigSchema = Type.Object({
   /** Lets NODE_ENV=production run with the dev seed, whose credentials are public. */
   ALLOW_DEV_SEED: Type.Boolean({ default: false }),
   /** Public origin of this server, used where a URL must be absolute (agent downloads). */
-  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
+
+  /**
+   * Origins allowed to call the API from a browser: `*`, or a comma-separated list. Unset means
+   * `*` outside production (a local test target) and no cross-origin access in production.
+   */
+  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
 
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Comma-separated host:port seeds of a Redis Cluster; takes precedence over REDIS_URL. */
@@ -50,6 +56,11 @@ export const ConfigSchema = Type.Object({
 
   JWT_ISSUER: Type.String({ minLength: 1, default: 'oathkeeper' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'openapp-lan-agent' }),
+  /**
+   * How long a rotated-in key is published before it signs. The JWKS reply may be cached for
+   * 60 s, so by default a verifier that cached it just before the rotation still knows the key.
+   */
+  JWKS_ROTATION_LEAD_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
   /** Path of a private JWK set (JSON `{"keys": [...]}`); unset means keys live in the store. */
   JWKS_PRIVATE_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /**
@@ -63,7 +74,7 @@ export const ConfigSchema = Type.Object({
   LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   MIN_SUPPORTED_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Directory URL holding agent builds and SHA256SUMS; unset means this server's dist route. */
-  AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -61,6 +61,10 @@ export const errorCatalogue = {
     status: 503,
     meaning: 'The store (Redis) is unreachable; retry after `Retry-After` seconds.',
   },
+  shutting_down: {
+    status: 503,
+    meaning: 'The instance is shutting down; retry, and a load balancer sends you elsewhere.',
+  },
   signing_unavailable: {
     status: 503,
     meaning: 'No signing key is loaded, so no token can be minted.',

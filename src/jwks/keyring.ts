@@ -138,7 +138,9 @@ export class Keyring {
   signingKey(now: number): LoadedKey | undefined {
     let best: LoadedKey | undefined
     for (const key of this.#keys.values()) {
-      if (key.meta.retiredAt !== null || key.meta.activatesAt > now) continue
+      const { activatesAt, retiredAt } = key.meta
+      // The outgoing key keeps signing until the incoming one activates: never a gap.
+      if (activatesAt > now || (retiredAt !== null && retiredAt <= now)) continue
       if (!best || key.meta.activatesAt > best.meta.activatesAt) best = key
     }
     return best
@@ -172,12 +174,12 @@ export class Keyring {
    * Adds a new key that signs after the rotation lead; the current key retires at that moment.
    * Written with compare-and-set, so two instances rotating at once cannot lose a key.
    */
-  async rotate(now: number): Promise<StoredKey> {
+  async rotate(now: number, leadMs = this.#options.rotationLeadMs): Promise<StoredKey> {
     if (this.fromFile) throw new Error('keys loaded from JWKS_PRIVATE_FILE are not rotated here')
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const raw = await this.#options.store.getDocument(DOCUMENT)
       const current: KeyringDocument = raw ? JSON.parse(raw) : { version: 1, keys: [] }
-      const activatesAt = now + this.#options.rotationLeadMs
+      const activatesAt = now + leadMs
       const fresh = await this.#generate(now, activatesAt)
       const keys = current.keys
         .filter((key) => this.#published(key, now))
@@ -193,6 +195,7 @@ export class Keyring {
   }
 
   #published(meta: StoredKey, now: number): boolean {
+    if (this.fromFile) return true
     return meta.retiredAt === null || now < meta.retiredAt + this.#options.retainRetiredMs
   }
 
@@ -260,7 +263,8 @@ function readKeyFile(path: string, now: number): StoredKey[] {
       privateJwk: jwk,
       createdAt: now - (keys.length - index),
       activatesAt: 0,
-      retiredAt: index === keys.length - 1 ? null : now + 1e15,
+      // Older keys of the file verify but never sign; a file's keys are always published.
+      retiredAt: index === keys.length - 1 ? null : now,
     }
   })
 }

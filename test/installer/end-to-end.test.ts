@@ -49,7 +49,7 @@ async function scanWhileHeld(token: string, observed: Observed): Promise<void> {
 async function startAgentServer(
   t: Test,
   token: () => string,
-  options: { tamper?: boolean; taskIds?: string[] } = {},
+  options: { tamper?: boolean; taskIds?: string[]; specStatus?: number } = {},
 ) {
   const observed: Observed = { holders: [], sawAgentCurl: false }
   const server = await startStubServer(async (req): Promise<StubReply> => {
@@ -64,6 +64,9 @@ async function startAgentServer(
     }
     if (req.method === 'POST' && path === `/api/v1/integrations/${INT_A1}/lan-agent/task-spec`) {
       if (canScanProcesses) await scanWhileHeld(token(), observed)
+      if (options.specStatus !== undefined) {
+        return json(options.specStatus, { message: 'denied', error_code: 'forbidden' })
+      }
       return json(200, SPEC)
     }
     if (req.method === 'GET' && path === `/api/v1/integrations/${INT_A1}/lan-agent/tasks`) {
@@ -216,4 +219,33 @@ t.test('a serve installer starts the agent polling the task list', async (t) => 
   t.equal(result.stdout, 't-1\nt-2\n', 'each task id is printed')
   const poll = server.requests.find((r) => r.path.endsWith('/lan-agent/tasks'))
   t.equal(poll?.headers.authorization, `Bearer ${values.agentToken}`, 'the poll is authenticated')
+})
+
+t.test('a hostile device id survives installer, config file and agent intact', async (t) => {
+  const dir = tempDir(t, 'roundtrip')
+  let values: InstallerValues | undefined
+  const { server } = await startAgentServer(t, () => values?.agentToken ?? '')
+  const deviceId = `it's "x" \\ \\' & $(touch pwned) \`touch pwned\` é😀`
+  values = installerValues(server.apiBaseUrl, { deviceId })
+  const result = await runInstaller(renderInstaller(values),
+    { HOME: dir, LAN_AGENT_HOME: join(dir, 'agent') }, dir)
+
+  t.equal(result.code, 0, 'exits 0', { stderr: result.stderr })
+  const request = server.requests.find((r) => r.path.endsWith('/task-spec'))
+  t.match(JSON.parse(request?.body ?? 'null'), { payload: { device_id: deviceId } },
+    'the server received the device id unchanged')
+  t.notOk(existsSync(join(dir, 'pwned')), 'nothing in it ran')
+})
+
+t.test('the installer exits with the status of the agent it ran', async (t) => {
+  const dir = tempDir(t, 'status')
+  let values: InstallerValues | undefined
+  const { server } = await startAgentServer(t, () => values?.agentToken ?? '', { specStatus: 403 })
+  values = installerValues(server.apiBaseUrl)
+  const result = await runInstaller(renderInstaller(values),
+    { HOME: dir, LAN_AGENT_HOME: join(dir, 'agent') }, dir)
+
+  t.equal(result.code, 1, 'the agent failed with 1, and so does the installer')
+  t.match(result.stderr, /not allowed for this organisation\/integration/, "the agent's reason")
+  t.ok(existsSync(join(dir, 'agent', 'token')), 'the install itself completed')
 })

@@ -72,7 +72,8 @@ t.test('two apps on one Redis agree on keys within JWKS_REFRESH_MS', async (t) =
     return (reply.json().keys as { kid: string }[]).map((key) => key.kid)
   }
 
-  const fresh = await a.keyring.rotate(a.clock.now())
+  // No lead: the new key signs at once on A, the harshest case for the other instance.
+  const fresh = await a.keyring.rotate(a.clock.now(), 0)
   const signed = await token(a)
   t.equal(decodeProtectedHeader(signed).kid, fresh.kid, 'A signs with the key it rotated in')
   const listed = await b.inject({
@@ -87,3 +88,26 @@ t.test('two apps on one Redis agree on keys within JWKS_REFRESH_MS', async (t) =
   t.same((await jwks(b)).sort(), (await jwks(a)).sort(), 'B publishes what A publishes')
   t.equal(decodeProtectedHeader(await token(b)).kid, fresh.kid, 'and B signs with the new key')
 })
+
+t.test('with a rotation lead, every instance publishes the key before any signs with it',
+  async (t) => {
+    if (!(await requireRedis(t))) return
+    const { client, prefix } = testRedisStore(t)
+    const config = loadConfig({ NODE_ENV: 'test', JWKS_REFRESH_MS: '200' })
+    const apps: FastifyInstance[] = []
+    for (const _ of [1, 2]) {
+      const store = new RedisStore({ client, prefix, ownsClient: false })
+      const built = await buildApp({ config, store, clock: new Clock(), logger: false })
+      t.teardown(() => built.close())
+      apps.push(built)
+    }
+    const [a, b] = apps as [FastifyInstance, FastifyInstance]
+    const before = decodeProtectedHeader(await token(b)).kid
+    const fresh = await a.keyring.rotate(a.clock.now(), 3_600_000)
+    await waitFor('B to publish the pending key', async () => {
+      const reply = await b.inject({ url: '/.well-known/jwks.json' })
+      return (reply.json().keys as { kid: string }[]).some((key) => key.kid === fresh.kid)
+    }, { timeoutMs: 10_000 })
+    t.equal(decodeProtectedHeader(await token(a)).kid, before, 'A still signs with the old key')
+    t.equal(decodeProtectedHeader(await token(b)).kid, before, 'and so does B, which publishes both')
+  })

@@ -118,7 +118,7 @@ agent_command() {
 
 print_plan() {
   local bin=$INSTALL_DIR/bin
-  printf 'lan-agent installer: dry run (LAN_AGENT_DRY_RUN=1), nothing is changed\n'
+  printf 'lan-agent installer: dry run (LAN_AGENT_DRY_RUN), nothing is changed\n'
   printf '  platform:     %s\n' "$PLATFORM_FILE"
   printf '  download:     %s\n' "${AGENT_DOWNLOAD_BASE_URL%/}/$PLATFORM_FILE"
   printf '  sha256:       %s\n' "$EXPECTED_SHA256"
@@ -168,10 +168,13 @@ install_agent() {
   ln -sfn "lan-agent-$AGENT_VERSION" "$bin/lan-agent" || die "cannot link $bin/lan-agent"
 }
 
-# Sets REPLY to $1 as one single-quoted word, the format the agent reads back.
+# Sets REPLY to $1 as one single-quoted word, the format the agent reads back. The escape
+# comes from a variable because bash 5.2 re-reads backslashes in a literal replacement
+# (patsub_replacement) where older versions do not; an expanded value means the same to all.
 quote_word() {
-  local sq="'"
-  REPLY="'${1//$sq/$sq\\$sq$sq}'"
+  local sq="'" esc="'\\''"
+  REPLY=${1//$sq/$esc}
+  REPLY="'$REPLY'"
 }
 
 # Writes through fresh temporary files renamed into place: redirecting onto an existing

@@ -7,6 +7,8 @@ export interface AgentRelease {
   minSupportedVersion: string
   /** Directory holding the builds of `latestVersion` and their SHA256SUMS. */
   downloadBaseUrl: string
+  /** True when builds come from AGENT_DOWNLOAD_BASE_URL rather than this server. */
+  external: boolean
   /** SHA-256 of each platform build, embedded in the installer. */
   checksums: Record<string, string>
   /** The bundled reference agent, served under /api/v1/lan-agent/dist/. */
@@ -35,6 +37,12 @@ export default fp(
       '',
     )
     const latestVersion = config.LATEST_AGENT_VERSION ?? reference.version
+    if (latestVersion !== reference.version && !config.AGENT_DOWNLOAD_BASE_URL) {
+      throw new Error(
+        `LATEST_AGENT_VERSION ${latestVersion} is not the bundled agent (${reference.version}): ` +
+          'set AGENT_DOWNLOAD_BASE_URL to where its builds and SHA256SUMS are served',
+      )
+    }
     const external = config.AGENT_DOWNLOAD_BASE_URL?.replace(/\/+$/, '')
     const downloadBaseUrl = external ?? `${publicBaseUrl}/api/v1/lan-agent/dist/${latestVersion}`
     const checksums = external
@@ -45,6 +53,7 @@ export default fp(
       latestVersion,
       minSupportedVersion: config.MIN_SUPPORTED_AGENT_VERSION ?? latestVersion,
       downloadBaseUrl,
+      external: external !== undefined,
       checksums,
       reference,
     })

@@ -22,7 +22,7 @@ export default fp(
       now: () => clock.now(),
       retainRetiredMs:
         Math.max(config.AGENT_TOKEN_TTL_SECONDS, config.BOOTSTRAP_KEY_TTL_SECONDS) * 1000 + SKEW_MS,
-      rotationLeadMs: 0,
+      rotationLeadMs: config.JWKS_ROTATION_LEAD_SECONDS * 1000,
       privateKeyFile: config.JWKS_PRIVATE_FILE,
       newKid: (now) => ids.next(now),
     })

@@ -4,10 +4,12 @@ import type { Cluster, Redis, Result } from 'ioredis'
 /** The Lua scripts, loaded once and registered with `defineCommand`, which re-sends a script
  * whenever Redis has forgotten it (after a restart or SCRIPT FLUSH). */
 const scripts = {
-  lanPutTask: { file: 'put-task.lua', numberOfKeys: 4 },
-  lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3 },
-  lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1 },
+  lanPutTask: { file: 'put-task.lua', numberOfKeys: 4, pruneFirst: true },
+  lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3, pruneFirst: true },
+  lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1, pruneFirst: false },
 } as const
+
+const readLua = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
 
 export type RedisClient = Redis | Cluster
 
@@ -28,8 +30,9 @@ declare module 'ioredis' {
 }
 
 export function registerScripts(client: RedisClient): void {
-  for (const [name, { file, numberOfKeys }] of Object.entries(scripts)) {
-    const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
+  const prune = readLua('prune-expired.lua')
+  for (const [name, { file, numberOfKeys, pruneFirst }] of Object.entries(scripts)) {
+    const lua = pruneFirst ? `${prune}\n${readLua(file)}` : readLua(file)
     client.defineCommand(name, { numberOfKeys, lua })
   }
 }

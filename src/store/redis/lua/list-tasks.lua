@@ -4,14 +4,7 @@
 -- ARGV[1] now (ms)  ARGV[2] '1' to return the stored records too, '0' for ids only
 --
 -- Returns the ids; with ARGV[2] = '1', {ids, records} where records[i] belongs to ids[i].
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  redis.call('HDEL', KEYS[3], id)
-  redis.call('ZREM', KEYS[1], id)
-end
-if #expired > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-end
+-- prune-expired.lua runs first.
 
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 if ARGV[2] ~= '1' or #ids == 0 then

@@ -9,14 +9,7 @@
 -- ARGV[5] maximum live tasks  ARGV[6] Redis TTL for all four keys (ms)
 --
 -- Returns {'stored', queuedAt, created (1 or 0)} or {'queue_full'}.
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  redis.call('HDEL', KEYS[3], id)
-  redis.call('ZREM', KEYS[1], id)
-end
-if #expired > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-end
+-- prune-expired.lua runs first: expired tasks never count against the bound.
 
 local existing = redis.call('HGET', KEYS[3], ARGV[2])
 local queued_at = ARGV[1]
