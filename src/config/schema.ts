@@ -37,6 +37,16 @@ export const ConfigSchema = Type.Object({
   REDIS_CLUSTER_NODES: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9.\\[\\]:-]+:[0-9]+(,[A-Za-z0-9.\\[\\]:-]+:[0-9]+)*$' }),
   ),
+  /**
+   * Comma-separated host:port of Redis Sentinels; the master is asked of them (and asked again
+   * after a failover). Used when REDIS_CLUSTER_NODES is unset; REDIS_URL then only supplies
+   * credentials and the database.
+   */
+  REDIS_SENTINELS: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9.\\[\\]:-]+:[0-9]+(,[A-Za-z0-9.\\[\\]:-]+:[0-9]+)*$' }),
+  ),
+  /** The master name the Sentinels monitor (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: Type.String({ minLength: 1, default: 'mymaster' }),
   REDIS_KEY_PREFIX: Type.String({ default: 'lan-agent:', pattern: '^[A-Za-z0-9:._-]{0,64}$' }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
