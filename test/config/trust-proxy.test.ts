@@ -2,6 +2,7 @@ import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/load.js'
 import { parseTrustProxy } from '../../src/config/trust-proxy.js'
 import { buildTestApp } from '../fixtures/app.js'
+import { ALICE, ORG_A } from '../fixtures/seed.js'
 
 t.test('TRUST_PROXY forms', async (t) => {
   t.equal(parseTrustProxy('false'), false, 'false')
@@ -56,14 +57,26 @@ t.test('request.ip ignores X-Forwarded-For unless the peer is trusted', async (t
 
 t.test('forwarded headers never reach a URL the server hands out', async (t) => {
   const { app } = await clientIp(t, 'true')
-  const meta = await app.inject({
-    url: '/api/v1/lan-agent/meta',
-    headers: {
-      'x-forwarded-host': 'attacker.example',
-      'x-forwarded-proto': 'https',
-      host: 'attacker.example',
-    },
-  })
+  const spoofed = {
+    'x-forwarded-host': 'attacker.example',
+    'x-forwarded-proto': 'https',
+    host: 'attacker.example',
+  }
+  const meta = await app.inject({ url: '/api/v1/lan-agent/meta', headers: spoofed })
   t.equal(meta.statusCode, 200, 'meta answers')
-  t.notMatch(meta.body, /attacker\.example/, 'no URL is built from Host or X-Forwarded-*')
+  t.notMatch(meta.body, /attacker\.example/, 'meta builds no URL from Host or X-Forwarded-*')
+
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/api/v1/lan-agent/cli/bootstrap-token',
+    headers: { ...ALICE, 'x-org': ORG_A, ...spoofed },
+    payload: { task_id: 'serve', api_base_url: 'http://localhost:4455/api/v1' },
+  })
+  t.equal(minted.statusCode, 200, 'a bootstrap key is minted')
+  const script = await app.inject({
+    url: `/api/v1/lan-agent/cli/bootstrap.sh?key=${minted.json().bootstrap_key}`,
+    headers: spoofed,
+  })
+  t.equal(script.statusCode, 200, 'the installer is served')
+  t.notMatch(script.body, /attacker\.example/, 'nor does the installer')
 })
