@@ -172,7 +172,9 @@ t.test('two server processes on a 3-master Redis Cluster', { skip }, async (t) =
         operation_id: 'get_integration_lan_agent_tasks', status: 503,
       })
       t.equal(armed.status, 201, 'A arms a fault')
+      const armedAt = Date.now()
       await waitFor('B to inject it', async () => (await tasks(b)).status === 503, within)
+      t.comment(`B injected it ${Date.now() - armedAt} ms after A armed it`)
       t.ok((await tasks(b)).headers.get('x-fault-injected'), 'B marks the reply as a fault')
       t.equal((await admin(b, '/faults', 'DELETE')).status, 200, 'B clears it')
       await waitFor('A to stop injecting', async () => (await tasks(a)).status === 200, within)
@@ -207,7 +209,9 @@ t.test('two server processes on a 3-master Redis Cluster', { skip }, async (t) =
       t.equal(decodeProtectedHeader(token).kid, kid, 'A signs with it (no lead asked for)')
       const listed = await listTasks(b, { authorization: `Bearer ${token}` })
       t.equal(listed.status, 200, 'B verifies it at once (an unknown kid re-reads the keyring)')
+      const rotatedAt = Date.now()
       await waitFor('B to publish it', async () => (await kids(b)).includes(kid), within)
+      t.comment(`B published it ${Date.now() - rotatedAt} ms after A rotated`)
       t.same(await kids(b), await kids(a), 'B publishes what A publishes')
       const fromB = await b.request(url, { method: 'POST', headers: ALICE })
       const signed = ((await fromB.json()) as { access_token: string }).access_token
