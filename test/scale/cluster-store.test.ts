@@ -26,6 +26,18 @@ t.test('every Lua script names its keys through KEYS only', async (t) => {
   }
 })
 
+t.test('no source sends KEYS, which a cluster cannot answer for all nodes', async (t) => {
+  const sources = readdirSync(new URL('../../src/', import.meta.url), { recursive: true })
+    .map(String)
+    .filter((file) => /\.(ts|lua)$/.test(file))
+  t.ok(sources.length > 20, 'the sources are found')
+  for (const file of sources) {
+    const text = readFileSync(new URL(`../../src/${file}`, import.meta.url), 'utf8')
+    // client.keys('pattern') or a raw KEYS command; Object.keys(...) and KEYS[n] are fine.
+    t.notMatch(text, /[a-z]\.keys\(\s*['"`]|call\(\s*['"]KEYS['"]/i, `${file} does not use KEYS`)
+  }
+})
+
 t.test('on a 3-master Redis Cluster', { skip: redisBinariesSkip() }, async (t) => {
   const cluster = await startRedisCluster(t)
   const client = await cluster.client(t)
