@@ -52,6 +52,16 @@ function crossChecks(config: Config): string[] {
   if (config.LAN_PROTOCOL_MIN_VERSION > config.LAN_PROTOCOL_VERSION) {
     problems.push('LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION')
   }
+  if (
+    config.ADMIN_ENABLED === true &&
+    config.NODE_ENV === 'production' &&
+    config.ADMIN_TOKEN === undefined
+  ) {
+    problems.push('ADMIN_ENABLED: in production the admin surface needs ADMIN_TOKEN')
+  }
+  if (config.CLOCK_FROZEN_AT !== undefined && Number.isNaN(Date.parse(config.CLOCK_FROZEN_AT))) {
+    problems.push('CLOCK_FROZEN_AT: is not a valid date and time')
+  }
   try {
     parseTrustProxy(config.TRUST_PROXY)
   } catch (error) {
