@@ -9,6 +9,9 @@ import {
 } from '../types.js'
 import { registerScripts, type RedisClient } from './scripts.js'
 
+/** Bootstrap keys deleted per script call by clearBootstrapKeys: bounds one command's size. */
+const CLEAR_BATCH = 1_000
+
 /** Replies that mean "Redis is there but cannot serve right now", not "our command is wrong". */
 const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READONLY|NOREPLICAS)/
 
@@ -201,11 +204,20 @@ export class RedisStore implements Store {
     )
   }
 
+  /** Deletes every key the index lists, in batches that each drop keys and their entries in
+   * one step; a batch names every key it touches, so the script runs on a cluster too. */
   async clearBootstrapKeys(): Promise<number> {
-    const keyPrefix = this.#keys.bootstrapKey('')
-    return this.#call(() =>
-      this.#client.lanClearBootstrapKeys(this.#keys.bootstrapIndex(), keyPrefix),
-    )
+    const index = this.#keys.bootstrapIndex()
+    const ids = await this.#call(() => this.#client.zrange(index, 0, -1))
+    let deleted = 0
+    for (let first = 0; first < ids.length; first += CLEAR_BATCH) {
+      const batch = ids.slice(first, first + CLEAR_BATCH)
+      const keys = batch.map((id) => this.#keys.bootstrapKey(id))
+      deleted += await this.#call(() =>
+        this.#client.lanClearBootstrapKeys(1 + keys.length, index, ...keys, ...batch),
+      )
+    }
+    return deleted
   }
 
   #queueKeys(orgId: string, integrationId: string) {
