@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { clockFromConfig, type Clock } from './clock.js'
 import type { Config } from './config/schema.js'
-import { trustProxySetting } from './config/trust-proxy.js'
+import { fastifyTrustProxy } from './config/trust-proxy.js'
 import { documentCommonResponses } from './http/common-responses.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
@@ -23,12 +23,14 @@ import auth from './plugins/app/auth.js'
 import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
+import metricsPlugin from './plugins/app/metrics.js'
 import queue from './plugins/app/queue.js'
 import rateLimit from './plugins/app/rate-limit.js'
 import storePlugin from './plugins/app/store.js'
 import adminRoutes from './routes/admin/index.js'
 import health from './routes/extensions/health.js'
 import jwks from './routes/extensions/jwks.js'
+import metrics from './routes/extensions/metrics.js'
 import openapi from './routes/extensions/openapi.js'
 import tasks from './routes/integrations/tasks.js'
 import taskSpec from './routes/integrations/task-spec.js'
@@ -74,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         : options.logger,
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
+    // Only decides request.ip (rate limits, logs); URLs never come from forwarded headers.
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     bodyLimit: 64 * 1024,
     http: {
       maxHeaderSize: config.MAX_HEADER_BYTES,
@@ -83,7 +87,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.min(Math.ceil(config.REQUEST_TIMEOUT_MS / 4), 30_000),
     },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    trustProxy: trustProxySetting(config.TRUST_PROXY),
     // Fastify's own 503 while closing is not in the envelope; registerDraining answers instead.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
@@ -111,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
   await app.register(cors)
   await app.register(storePlugin, { store: options.store })
+  await app.register(metricsPlugin)
   await app.register(jwksPlugin)
   await app.register(auth)
   await app.register(rateLimit)
@@ -123,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (app.admin) await app.register(adminRoutes, { prefix: ADMIN_PREFIX })
   await app.register(jwks)
   await app.register(health)
+  await app.register(metrics)
   await app.register(
     async (api) => {
       await api.register(meta)

@@ -40,6 +40,9 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.HOST, port: config.PORT })
   const port = (app.server.address() as AddressInfo).port
+  if (config.NODE_ENV === 'production' && config.LAN_AGENT_SEED === undefined) {
+    app.log.warn('serving the dev seed in production (ALLOW_DEV_SEED=true): its keys are public')
+  }
   const base = `${app.publicBaseUrl}/api/v1`
   app.log.info(
     {

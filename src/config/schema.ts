@@ -18,6 +18,14 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /**
+   * Which peers may set X-Forwarded-For (the client address then used by rate limits and logs):
+   * `false` (default), `true` (any), a hop count, or a comma-separated list of IPs and CIDRs.
+   * Never used to build URLs: those come from PUBLIC_BASE_URL alone.
+   */
+  TRUST_PROXY: Type.String({ default: 'false', minLength: 1 }),
+  /** Lets NODE_ENV=production run with the dev seed, whose credentials are public. */
+  ALLOW_DEV_SEED: Type.Boolean({ default: false }),
   /** Public origin of this server, used where a URL must be absolute (agent downloads). */
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
 
@@ -32,6 +40,16 @@ export const ConfigSchema = Type.Object({
   REDIS_CLUSTER_NODES: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9.\\[\\]:-]+:[0-9]+(,[A-Za-z0-9.\\[\\]:-]+:[0-9]+)*$' }),
   ),
+  /**
+   * Comma-separated host:port of Redis Sentinels; the master is asked of them (and asked again
+   * after a failover). Used when REDIS_CLUSTER_NODES is unset; REDIS_URL then only supplies
+   * credentials and the database.
+   */
+  REDIS_SENTINELS: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9.\\[\\]:-]+:[0-9]+(,[A-Za-z0-9.\\[\\]:-]+:[0-9]+)*$' }),
+  ),
+  /** The master name the Sentinels monitor (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: Type.String({ minLength: 1, default: 'mymaster' }),
   REDIS_KEY_PREFIX: Type.String({ default: 'lan-agent:', pattern: '^[A-Za-z0-9:._-]{0,64}$' }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
@@ -58,6 +76,12 @@ export const ConfigSchema = Type.Object({
   JWKS_ROTATION_LEAD_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
   /** Path of a private JWK set (JSON `{"keys": [...]}`); unset means keys live in the store. */
   JWKS_PRIVATE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * How often an instance on Redis re-reads the shared keyring, so a key rotated elsewhere is
+   * published (and used for signing) here within this bound. Tokens with an unknown `kid`
+   * trigger a re-read at once, so verification does not wait for it.
+   */
+  JWKS_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
 
   /**
    * The test-control surface under /__admin. Unset means on, except with NODE_ENV=production,
@@ -95,11 +119,6 @@ export const ConfigSchema = Type.Object({
   MAX_HEADER_BYTES: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 16_384 }),
   /** The query string of any request; beyond it, 414. */
   MAX_QUERY_BYTES: Type.Integer({ minimum: 64, maximum: 1_048_576, default: 2048 }),
-  /**
-   * Which proxies may set X-Forwarded-For, so per-address limits see the client and not the
-   * balancer: `true`, a hop count, or comma-separated addresses/CIDRs. Unset trusts none.
-   */
-  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 
   /** Length of every rate-limit window. A limit of 0 switches that limit off. */
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),

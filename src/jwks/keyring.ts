@@ -56,6 +56,7 @@ export class Keyring {
   #keys = new Map<string, LoadedKey>()
   #raw: string | null = null
   #reloading: Promise<void> | null = null
+  #refresh: NodeJS.Timeout | null = null
 
   constructor(options: KeyringOptions) {
     this.#options = options
@@ -93,11 +94,42 @@ export class Keyring {
     if (this.fromFile) return Promise.resolve()
     this.#reloading ??= this.#options.store
       .getDocument(DOCUMENT)
-      .then((raw) => (raw === null || raw === this.#raw ? undefined : this.#adoptRaw(raw)))
+      .then((raw) => (raw === null || raw === this.#raw ? undefined : this.#adoptChange(raw)))
       .finally(() => {
         this.#reloading = null
       })
     return this.#reloading
+  }
+
+  /**
+   * Re-reads the shared keyring every `intervalMs`, so a key rotated by another instance is
+   * published and signs here within that bound (verification does not wait: an unknown `kid`
+   * reloads at once). A failed read keeps the keys already loaded and is logged once per
+   * outage. The timer is unref'd, so it never holds the process open.
+   */
+  startRefresh(intervalMs: number): void {
+    if (this.fromFile || this.#refresh) return
+    let failing = false
+    const log = this.#options.logger
+    this.#refresh = setInterval(() => {
+      this.reload().then(
+        () => {
+          if (failing) log.info('keyring refresh works again')
+          failing = false
+        },
+        (error: unknown) => {
+          if (this.#refresh === null) return
+          if (!failing) log.warn({ err: error }, 'keyring refresh failed; keeping the loaded keys')
+          failing = true
+        },
+      )
+    }, intervalMs)
+    this.#refresh.unref()
+  }
+
+  stopRefresh(): void {
+    if (this.#refresh) clearInterval(this.#refresh)
+    this.#refresh = null
   }
 
   get ready(): boolean {
@@ -182,6 +214,17 @@ export class Keyring {
           (await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })).privateKey,
         )
     return { kid, privateJwk, createdAt: now, activatesAt, retiredAt: null }
+  }
+
+  /** Adopts a keyring another instance wrote, saying so when the signing key changed. */
+  async #adoptChange(raw: string): Promise<void> {
+    const now = this.#options.now()
+    const before = this.signingKey(now)?.meta.kid
+    await this.#adoptRaw(raw)
+    const after = this.signingKey(now)?.meta.kid
+    if (before !== after) {
+      this.#options.logger.info({ kid: after, previous: before }, 'adopted a key rotated elsewhere')
+    }
   }
 
   async #adoptRaw(raw: string): Promise<void> {

@@ -31,6 +31,11 @@ export default fp(
         : undefined,
     })
     await keyring.load()
+    // Only a shared store can change under us; the embedded one is this process's own.
+    if (store.kind === 'redis') {
+      keyring.startRefresh(config.JWKS_REFRESH_MS)
+      app.addHook('onClose', async () => keyring.stopRefresh())
+    }
     app.decorate('keyring', keyring)
     app.decorate(
       'tokens',

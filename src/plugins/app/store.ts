@@ -34,20 +34,24 @@ export default fp<StorePluginOptions>(
     let store = options.store
     const owned = store === undefined
     if (!store) {
-      if (config.REDIS_CLUSTER_NODES || config.REDIS_URL) {
+      if (config.REDIS_CLUSTER_NODES || config.REDIS_SENTINELS || config.REDIS_URL) {
         const client = await connectRedis({
           url: config.REDIS_URL,
           clusterNodes: config.REDIS_CLUSTER_NODES,
+          sentinels: config.REDIS_SENTINELS,
+          sentinelName: config.REDIS_SENTINEL_NAME,
           connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
           commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
           logger: log,
         })
         store = new RedisStore({ client, prefix: config.REDIS_KEY_PREFIX, ownsClient: true })
-        log.info(
-          { cluster: Boolean(config.REDIS_CLUSTER_NODES), prefix: config.REDIS_KEY_PREFIX },
-          'using redis store',
-        )
-        if (!config.REDIS_CLUSTER_NODES) await warnWithoutAppendOnly(client, log)
+        const mode = config.REDIS_CLUSTER_NODES
+          ? 'cluster'
+          : config.REDIS_SENTINELS
+            ? 'sentinel'
+            : 'single'
+        log.info({ mode, prefix: config.REDIS_KEY_PREFIX }, 'using redis store')
+        if (mode === 'single') await warnWithoutAppendOnly(client, log)
       } else {
         const embedded = await openEmbeddedStore(config, () => app.clock.now(), log)
         store = embedded.store

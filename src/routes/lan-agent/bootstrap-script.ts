@@ -1,9 +1,10 @@
 import accepts from '@fastify/accepts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { decodeTime } from 'ulid'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { BootstrapService, invalidBootstrapKey } from '../../bootstrap/bootstrap-service.js'
-import type { ApiError } from '../../errors/api-error.js'
+import { isApiError, type ApiError } from '../../errors/api-error.js'
 import { sendApiError, toApiError } from '../../http/error-handler.js'
 import { shellQuote } from '../../installer/quote.js'
 import { ApiErrorResponse } from '../../schemas/components.js'
@@ -73,6 +74,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError
 }
 
 const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
+  const ttlMs = app.config.BOOTSTRAP_KEY_TTL_SECONDS * 1000
+  /** A key's ULID carries its minting time, so a refused key can be told apart as expired. */
+  const keyOutlived = (key: string) => decodeTime(key) + ttlMs <= app.clock.now()
   await app.register(accepts)
   app.get(
     '/lan-agent/cli/bootstrap.sh',
@@ -99,7 +103,13 @@ const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
       const owner = await app.bootstrap.ownerOf(key)
       if (owner) await app.rateLimits.hit(request, 'script', 'user', owner)
       const consume = app.config.BOOTSTRAP_SINGLE_USE && request.method === 'GET'
-      const { script } = await app.bootstrap.render(key, consume)
+      const { script } = await app.bootstrap.render(key, consume).catch((error: unknown) => {
+        if (isApiError(error) && error.code === 'bootstrap_key_rejected' && keyOutlived(key)) {
+          app.metrics.bootstrapKeysExpired.inc()
+        }
+        throw error
+      })
+      if (request.method === 'GET') app.metrics.bootstrapKeysUsed.inc()
       return reply.headers(SCRIPT_HEADERS).type(SHELL_TYPE).send(script)
     },
   )

@@ -43,6 +43,7 @@ const bootstrapToken: FastifyPluginAsyncTypebox = async (app) => {
       )
       // The key is a credential until it expires: no shared cache may keep it.
       reply.header('cache-control', 'no-store')
+      app.metrics.bootstrapKeysMinted.inc()
       return { bootstrap_key: record.key, expires_in: expiresIn }
     },
   )

@@ -9,6 +9,9 @@ import {
 } from '../types.js'
 import { registerScripts, type RedisClient } from './scripts.js'
 
+/** Bootstrap keys deleted per script call by clearBootstrapKeys: bounds one command's size. */
+const CLEAR_BATCH = 1_000
+
 /**
  * Replies that mean "Redis is there but cannot serve right now", not "our command is wrong":
  * a client should retry them, so they become a 503. OOM (maxmemory reached with noeviction) and
@@ -38,6 +41,7 @@ export class RedisStore implements Store {
   readonly #client: RedisClient
   readonly #keys: Keyspace
   readonly #ownsClient: boolean
+  readonly #unavailableListeners = new Set<(error: StoreUnavailableError) => void>()
 
   constructor(options: RedisStoreOptions) {
     this.#client = options.client
@@ -52,6 +56,12 @@ export class RedisStore implements Store {
 
   get keyspace(): Keyspace {
     return this.#keys
+  }
+
+  /** Calls `listener` for every command that failed as "unavailable"; returns the remover. */
+  onUnavailable(listener: (error: StoreUnavailableError) => void): () => void {
+    this.#unavailableListeners.add(listener)
+    return () => this.#unavailableListeners.delete(listener)
   }
 
   async ping(): Promise<void> {
@@ -208,11 +218,20 @@ export class RedisStore implements Store {
     )
   }
 
+  /** Deletes every key the index lists, in batches that each drop keys and their entries in
+   * one step; a batch names every key it touches, so the script runs on a cluster too. */
   async clearBootstrapKeys(): Promise<number> {
-    const keyPrefix = this.#keys.bootstrapKey('')
-    return this.#call(() =>
-      this.#client.lanClearBootstrapKeys(this.#keys.bootstrapIndex(), keyPrefix),
-    )
+    const index = this.#keys.bootstrapIndex()
+    const ids = await this.#call(() => this.#client.zrange(index, 0, -1))
+    let deleted = 0
+    for (let first = 0; first < ids.length; first += CLEAR_BATCH) {
+      const batch = ids.slice(first, first + CLEAR_BATCH)
+      const keys = batch.map((id) => this.#keys.bootstrapKey(id))
+      deleted += await this.#call(() =>
+        this.#client.lanClearBootstrapKeys(1 + keys.length, index, ...keys, ...batch),
+      )
+    }
+    return deleted
   }
 
   #queueKeys(orgId: string, integrationId: string) {
@@ -240,7 +259,9 @@ export class RedisStore implements Store {
       if (name === 'ReplyError' && !isUnavailableReply(error as ReplyWithCauses)) {
         throw new RedisCommandError(`redis refused ${detail}`)
       }
-      throw new StoreUnavailableError(`redis is unavailable (${name}: ${detail})`)
+      const unavailable = new StoreUnavailableError(`redis is unavailable (${name}: ${detail})`)
+      for (const listener of this.#unavailableListeners) listener(unavailable)
+      throw unavailable
     }
   }
 }

@@ -7,7 +7,12 @@ const scripts = {
   lanPutTask: { file: 'put-task.lua', numberOfKeys: 4, pruneFirst: true },
   lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3, pruneFirst: true },
   lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1, pruneFirst: false },
-  lanClearBootstrapKeys: { file: 'clear-bootstrap-keys.lua', numberOfKeys: 1, pruneFirst: false },
+  // Takes a varying number of keys: the caller passes the count first.
+  lanClearBootstrapKeys: {
+    file: 'clear-bootstrap-keys.lua',
+    numberOfKeys: null,
+    pruneFirst: false,
+  },
 } as const
 
 const readLua = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
@@ -27,7 +32,9 @@ declare module 'ioredis' {
     lanCompareAndSet(
       key: string, expectAbsent: '0' | '1', expected: string, next: string,
     ): Result<number, Context>
-    lanClearBootstrapKeys(index: string, keyPrefix: string): Result<number, Context>
+    lanClearBootstrapKeys(
+      numberOfKeys: number, index: string, ...keysThenIds: string[]
+    ): Result<number, Context>
   }
 }
 
@@ -35,6 +42,6 @@ export function registerScripts(client: RedisClient): void {
   const prune = readLua('prune-expired.lua')
   for (const [name, { file, numberOfKeys, pruneFirst }] of Object.entries(scripts)) {
     const lua = pruneFirst ? `${prune}\n${readLua(file)}` : readLua(file)
-    client.defineCommand(name, { numberOfKeys, lua })
+    client.defineCommand(name, { numberOfKeys: numberOfKeys ?? undefined, lua })
   }
 }
