@@ -1,5 +1,8 @@
+import { resolve } from 'node:path'
 import envSchema from 'env-schema'
+import { DEV_SEED_PATH } from '../seed/load.js'
 import { ConfigSchema, type Config } from './schema.js'
+import { parseTrustProxy } from './trust-proxy.js'
 
 /** Thrown when the environment does not describe a usable configuration. */
 export class ConfigError extends Error {
@@ -36,10 +39,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = issues.map((issue) => `  - ${describeIssue(issue)}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
-  if (config.LAN_PROTOCOL_MIN_VERSION > config.LAN_PROTOCOL_VERSION) {
-    throw new ConfigError(
-      'invalid configuration:\n  - LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION',
-    )
+  const problems = crossChecks(config)
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   }
   return config
+}
+
+/** Rules that span several variables or need more than a schema can say. */
+function crossChecks(config: Config): string[] {
+  const problems: string[] = []
+  if (config.LAN_PROTOCOL_MIN_VERSION > config.LAN_PROTOCOL_VERSION) {
+    problems.push('LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION')
+  }
+  if (
+    config.ADMIN_ENABLED === true &&
+    config.NODE_ENV === 'production' &&
+    config.ADMIN_TOKEN === undefined
+  ) {
+    problems.push('ADMIN_ENABLED: in production the admin surface needs ADMIN_TOKEN')
+  }
+  if (config.CLOCK_FROZEN_AT !== undefined && Number.isNaN(Date.parse(config.CLOCK_FROZEN_AT))) {
+    problems.push('CLOCK_FROZEN_AT: is not a valid date and time')
+  }
+  try {
+    parseTrustProxy(config.TRUST_PROXY)
+  } catch (error) {
+    problems.push(`TRUST_PROXY: ${(error as Error).message}`)
+  }
+  const devSeed =
+    config.LAN_AGENT_SEED === undefined || resolve(config.LAN_AGENT_SEED) === DEV_SEED_PATH
+  // The dev seed's API keys and sessions are printed in the contract and the README: anyone
+  // can call a production server that runs it as any of its users.
+  if (config.NODE_ENV === 'production' && devSeed && !config.ALLOW_DEV_SEED) {
+    problems.push(
+      'LAN_AGENT_SEED: NODE_ENV=production refuses the dev seed, whose credentials are public; ' +
+        'set LAN_AGENT_SEED to your own seed file, or ALLOW_DEV_SEED=true to run it on purpose ' +
+        '(a staging server for SDK tests)',
+    )
+  }
+  return problems
 }

@@ -10,6 +10,14 @@ export const errorCatalogue = {
     status: 400,
     meaning: 'The body, query or a parameter does not match the operation schema.',
   },
+  invalid_url: {
+    status: 400,
+    meaning: 'The path cannot be decoded (bad percent-encoding) or a path segment is too long.',
+  },
+  malformed_request: {
+    status: 400,
+    meaning: 'The bytes sent are not an HTTP request the server can parse.',
+  },
   invalid_org_header: {
     status: 400,
     meaning: 'X-Org is missing, empty, repeated or not a ULID.',
@@ -18,6 +26,12 @@ export const errorCatalogue = {
   invalid_bootstrap_key: {
     status: 400,
     meaning: 'The bootstrap `key` query parameter is missing, repeated or not a ULID.',
+  },
+  invalid_fixture: {
+    status: 400,
+    meaning:
+      'An admin fixture is malformed, names an unknown org, or reuses an id, task name or ' +
+      'credential that already exists; nothing was stored.',
   },
   unauthenticated: {
     status: 401,
@@ -48,7 +62,19 @@ export const errorCatalogue = {
     status: 405,
     meaning: 'The path exists but not under this method; `Allow` lists the methods it takes.',
   },
+  request_timeout: {
+    status: 408,
+    meaning: 'The request was not received completely in time; the connection is closed.',
+  },
+  key_rotation_unavailable: {
+    status: 409,
+    meaning: 'Signing keys come from JWKS_PRIVATE_FILE, so the server does not rotate them.',
+  },
   payload_too_large: { status: 413, meaning: 'The body exceeds the limit for this operation.' },
+  uri_too_long: {
+    status: 414,
+    meaning: 'The query string, or a path parameter, exceeds its length limit.',
+  },
   unsupported_media_type: { status: 415, meaning: 'The body must be sent as application/json.' },
   lan_protocol_too_old: {
     status: 426,
@@ -56,6 +82,10 @@ export const errorCatalogue = {
   },
   queue_full: { status: 429, meaning: 'The integration task queue holds its maximum of tasks.' },
   rate_limited: { status: 429, meaning: 'Too many requests; retry after `Retry-After` seconds.' },
+  request_headers_too_large: {
+    status: 431,
+    meaning: 'The request line and headers exceed the size the server reads.',
+  },
   internal_error: { status: 500, meaning: 'An unexpected fault; the reply carries no detail.' },
   storage_unavailable: {
     status: 503,

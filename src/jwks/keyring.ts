@@ -41,6 +41,8 @@ export interface KeyringOptions {
   privateKeyFile?: string
   /** Makes generated key ids reproducible (deterministic mode). */
   newKid: (now: number) => string
+  /** Derives the key material from its id instead of drawing it at random (deterministic mode). */
+  deriveKey?: (kid: string) => JWK
 }
 
 /**
@@ -54,6 +56,7 @@ export class Keyring {
   #keys = new Map<string, LoadedKey>()
   #raw: string | null = null
   #reloading: Promise<void> | null = null
+  #refresh: NodeJS.Timeout | null = null
 
   constructor(options: KeyringOptions) {
     this.#options = options
@@ -91,18 +94,54 @@ export class Keyring {
     if (this.fromFile) return Promise.resolve()
     this.#reloading ??= this.#options.store
       .getDocument(DOCUMENT)
-      .then((raw) => (raw === null || raw === this.#raw ? undefined : this.#adoptRaw(raw)))
+      .then((raw) => (raw === null || raw === this.#raw ? undefined : this.#adoptChange(raw)))
       .finally(() => {
         this.#reloading = null
       })
     return this.#reloading
   }
 
+  /**
+   * Re-reads the shared keyring every `intervalMs`, so a key rotated by another instance is
+   * published and signs here within that bound (verification does not wait: an unknown `kid`
+   * reloads at once). A failed read keeps the keys already loaded and is logged once per
+   * outage. The timer is unref'd, so it never holds the process open.
+   */
+  startRefresh(intervalMs: number): void {
+    if (this.fromFile || this.#refresh) return
+    let failing = false
+    const log = this.#options.logger
+    this.#refresh = setInterval(() => {
+      this.reload().then(
+        () => {
+          if (failing) log.info('keyring refresh works again')
+          failing = false
+        },
+        (error: unknown) => {
+          if (this.#refresh === null) return
+          if (!failing) log.warn({ err: error }, 'keyring refresh failed; keeping the loaded keys')
+          failing = true
+        },
+      )
+    }, intervalMs)
+    this.#refresh.unref()
+  }
+
+  stopRefresh(): void {
+    if (this.#refresh) clearInterval(this.#refresh)
+    this.#refresh = null
+  }
+
   get ready(): boolean {
     return this.#keys.size > 0
   }
 
-  /** The newest active key, or undefined when none is loaded (a 503 for the caller). */
+  /**
+   * The newest key that is active at `now`, or undefined when none is (a 503 for the caller).
+   * A key signs from `activatesAt` until `retiredAt`: judging both by `now`, rather than
+   * treating a set `retiredAt` as "retired already", keeps the old key signing while a new one
+   * waits out its lead, and after the admin clock is reset behind a rotation.
+   */
   signingKey(now: number): LoadedKey | undefined {
     let best: LoadedKey | undefined
     for (const key of this.#keys.values()) {
@@ -168,9 +207,24 @@ export class Keyring {
   }
 
   async #generate(now: number, activatesAt: number): Promise<StoredKey> {
-    const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })
-    const privateJwk = await exportJWK(privateKey)
-    return { kid: this.#options.newKid(now), privateJwk, createdAt: now, activatesAt, retiredAt: null }
+    const kid = this.#options.newKid(now)
+    const privateJwk = this.#options.deriveKey
+      ? this.#options.deriveKey(kid)
+      : await exportJWK(
+          (await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })).privateKey,
+        )
+    return { kid, privateJwk, createdAt: now, activatesAt, retiredAt: null }
+  }
+
+  /** Adopts a keyring another instance wrote, saying so when the signing key changed. */
+  async #adoptChange(raw: string): Promise<void> {
+    const now = this.#options.now()
+    const before = this.signingKey(now)?.meta.kid
+    await this.#adoptRaw(raw)
+    const after = this.signingKey(now)?.meta.kid
+    if (before !== after) {
+      this.#options.logger.info({ kid: after, previous: before }, 'adopted a key rotated elsewhere')
+    }
   }
 
   async #adoptRaw(raw: string): Promise<void> {
@@ -206,7 +260,11 @@ async function importKey(meta: StoredKey): Promise<LoadedKey> {
   }
 }
 
-/** Reads `{"keys": [private EC P-256 JWKs with kid]}`; the last key signs, all are published. */
+/**
+ * Reads `{"keys": [private EC P-256 JWKs with kid]}`; all are published and the last one signs
+ * (it has the latest `activatesAt`; the others retire only in the far future, so they stay
+ * published however long the process runs).
+ */
 function readKeyFile(path: string, now: number): StoredKey[] {
   const document = JSON.parse(readFileSync(path, 'utf8')) as { keys?: JWK[] }
   const keys = document.keys ?? []

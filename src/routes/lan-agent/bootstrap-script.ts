@@ -1,9 +1,10 @@
 import accepts from '@fastify/accepts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { decodeTime } from 'ulid'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { BootstrapService, invalidBootstrapKey } from '../../bootstrap/bootstrap-service.js'
-import type { ApiError } from '../../errors/api-error.js'
+import { isApiError, type ApiError } from '../../errors/api-error.js'
 import { sendApiError, toApiError } from '../../http/error-handler.js'
 import { shellQuote } from '../../installer/quote.js'
 import { ApiErrorResponse } from '../../schemas/components.js'
@@ -73,11 +74,16 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError
 }
 
 const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
+  const ttlMs = app.config.BOOTSTRAP_KEY_TTL_SECONDS * 1000
+  /** A key's ULID carries its minting time, so a refused key can be told apart as expired. */
+  const keyOutlived = (key: string) => decodeTime(key) + ttlMs <= app.clock.now()
   await app.register(accepts)
   app.get(
     '/lan-agent/cli/bootstrap.sh',
     {
       schema,
+      // Per client address here; per key owner in the handler, once the key is known.
+      config: { rateLimitPolicy: 'script' },
       errorHandler: (error, request, reply) => {
         // The schema documents `key`; a missing or repeated one is reported like a bad one.
         const apiError =
@@ -93,8 +99,17 @@ const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // The raw value is only ever parsed here: storage and the script see the canonical ULID.
       const key = BootstrapService.parseKey(request.query.key)
+      // Counted before the key is used, so a refused single-use key is not consumed.
+      const owner = await app.bootstrap.ownerOf(key)
+      if (owner) await app.rateLimits.hit(request, 'script', 'user', owner)
       const consume = app.config.BOOTSTRAP_SINGLE_USE && request.method === 'GET'
-      const { script } = await app.bootstrap.render(key, consume)
+      const { script } = await app.bootstrap.render(key, consume).catch((error: unknown) => {
+        if (isApiError(error) && error.code === 'bootstrap_key_rejected' && keyOutlived(key)) {
+          app.metrics.bootstrapKeysExpired.inc()
+        }
+        throw error
+      })
+      if (request.method === 'GET') app.metrics.bootstrapKeysUsed.inc()
       return reply.headers(SCRIPT_HEADERS).type(SHELL_TYPE).send(script)
     },
   )

@@ -29,13 +29,21 @@ const schema = {
 const bootstrapToken: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/lan-agent/cli/bootstrap-token',
-    { schema, bodyLimit: 16 * 1024, onRequest: app.requireUser },
-    async (request) => {
+    {
+      schema,
+      bodyLimit: 16 * 1024,
+      onRequest: app.requireUser,
+      config: { rateLimitPolicy: 'mint' },
+    },
+    async (request, reply) => {
       const { record, expiresIn } = await app.bootstrap.mint(
         request.principal!,
         request.body as MintRequest,
         request.headers['x-org'],
       )
+      // The key is a credential until it expires: no shared cache may keep it.
+      reply.header('cache-control', 'no-store')
+      app.metrics.bootstrapKeysMinted.inc()
       return { bootstrap_key: record.key, expires_in: expiresIn }
     },
   )

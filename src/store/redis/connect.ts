@@ -5,6 +5,9 @@ import type { RedisClient } from './scripts.js'
 export interface RedisConnectOptions {
   url?: string
   clusterNodes?: string
+  /** host:port list of Redis Sentinels, and the name of the master they watch. */
+  sentinels?: string
+  sentinelName?: string
   connectTimeoutMs: number
   commandTimeoutMs: number
   logger: Logger
@@ -22,9 +25,39 @@ function clientOptions(options: RedisConnectOptions): RedisOptions {
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.min(options.connectTimeoutMs, 2_000),
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
+    retryStrategy: backoff,
     reconnectOnError: (error) => /READONLY/.test(error.message),
   }
+}
+
+/** 100 ms doubling up to 2 s between reconnection attempts, forever. */
+function backoff(attempt: number): number {
+  return Math.min(100 * 2 ** Math.min(attempt, 5), 2_000)
+}
+
+function createClient(options: RedisConnectOptions): RedisClient {
+  const base = clientOptions(options)
+  const url = options.url ?? 'redis://127.0.0.1:6379'
+  if (options.clusterNodes) {
+    return new Cluster(parseNodes(options.clusterNodes), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: base,
+      clusterRetryStrategy: backoff,
+      slotsRefreshTimeout: 2_000,
+    })
+  }
+  if (options.sentinels) {
+    // ioredis asks the Sentinels for the current master, and again after a failover; the URL,
+    // when given, then only supplies credentials and the database number.
+    return new Redis(url, {
+      ...base,
+      sentinels: parseNodes(options.sentinels),
+      name: options.sentinelName ?? 'mymaster',
+      sentinelRetryStrategy: backoff,
+    })
+  }
+  return new Redis(url, base)
 }
 
 function parseNodes(list: string): { host: string; port: number }[] {
@@ -36,16 +69,7 @@ function parseNodes(list: string): { host: string; port: number }[] {
 
 /** Creates a client and waits until it is ready, or throws after `connectTimeoutMs`. */
 export async function connectRedis(options: RedisConnectOptions): Promise<RedisClient> {
-  const base = clientOptions(options)
-  const client: RedisClient = options.clusterNodes
-    ? new Cluster(parseNodes(options.clusterNodes), {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        redisOptions: base,
-        clusterRetryStrategy: base.retryStrategy,
-        slotsRefreshTimeout: 2_000,
-      })
-    : new Redis(options.url ?? 'redis://127.0.0.1:6379', base)
+  const client = createClient(options)
 
   const log = options.logger
   let down = false

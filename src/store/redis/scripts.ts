@@ -9,6 +9,12 @@ const scripts = {
   lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1, pruneFirst: false },
   lanPutBootstrapKey: { file: 'put-bootstrap-key.lua', numberOfKeys: 2, pruneFirst: false },
   lanTakeBootstrapKey: { file: 'take-bootstrap-key.lua', numberOfKeys: 2, pruneFirst: false },
+  // Takes a varying number of keys: the caller passes the count first.
+  lanClearBootstrapKeys: {
+    file: 'clear-bootstrap-keys.lua',
+    numberOfKeys: null,
+    pruneFirst: false,
+  },
 } as const
 
 const readLua = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
@@ -33,6 +39,9 @@ declare module 'ioredis' {
       recordJson: string, ttlMs: number, now: number, expiresAt: number, key: string,
     ): Result<number, Context>
     lanTakeBootstrapKey(record: string, index: string, key: string): Result<string | null, Context>
+    lanClearBootstrapKeys(
+      numberOfKeys: number, index: string, ...keysThenIds: string[]
+    ): Result<number, Context>
   }
 }
 
@@ -40,6 +49,6 @@ export function registerScripts(client: RedisClient): void {
   const prune = readLua('prune-expired.lua')
   for (const [name, { file, numberOfKeys, pruneFirst }] of Object.entries(scripts)) {
     const lua = pruneFirst ? `${prune}\n${readLua(file)}` : readLua(file)
-    client.defineCommand(name, { numberOfKeys, lua })
+    client.defineCommand(name, { numberOfKeys: numberOfKeys ?? undefined, lua })
   }
 }
