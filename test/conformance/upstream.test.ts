@@ -30,6 +30,7 @@ export const ALLOWANCES: Allowances = {
     get_healthz: 'liveness probe for deployments',
     get_readyz: 'readiness probe: storage answers and a signing key is loaded',
     get_openapi_document: 'the generated document, served for SDK generators',
+    get_metrics: 'issue 8: Prometheus metrics for staging',
     get_lan_agent_dist_index: 'CONTRACT.md: the reference agent builds the installer downloads',
     get_lan_agent_dist_file: 'CONTRACT.md: the reference agent builds the installer downloads',
     ...Object.fromEntries(
