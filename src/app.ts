@@ -30,6 +30,7 @@ import meta from './routes/lan-agent/meta.js'
 import { components } from './schemas/components.js'
 import { openapiDocument } from './openapi/document.js'
 import { API_PREFIX } from './openapi/prefix.js'
+import docs from './pages/docs.js'
 import { loadSeed } from './seed/load.js'
 import type { Seed } from './seed/schema.js'
 import type { Store } from './store/types.js'
@@ -109,5 +110,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   )
+  if (config.DOCS_ENABLED) await app.register(docs)
   return app
 }
