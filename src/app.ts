@@ -11,6 +11,7 @@ import { requestIdGenerator } from './http/request-id.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
 import agentRelease from './plugins/app/agent-release.js'
+import cors from './plugins/external/cors.js'
 import auth from './plugins/app/auth.js'
 import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
@@ -88,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, openapiDocument())
   await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  await app.register(cors)
   await app.register(storePlugin, { store: options.store })
   await app.register(jwksPlugin)
   await app.register(auth)

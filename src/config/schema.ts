@@ -18,6 +18,12 @@ export const ConfigSchema = Type.Object({
   /** Public origin of this server, used where a URL must be absolute (agent downloads). */
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
 
+  /**
+   * Origins allowed to call the API from a browser: `*`, or a comma-separated list. Unset means
+   * `*` outside production (a local test target) and no cross-origin access in production.
+   */
+  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
+
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Comma-separated host:port seeds of a Redis Cluster; takes precedence over REDIS_URL. */
   REDIS_CLUSTER_NODES: Type.Optional(

@@ -11,6 +11,9 @@ export class MethodIndex {
   readonly #added = new Set<string>()
 
   add(method: string | string[], url: string): void {
+    // A catch-all route (CORS preflight answers OPTIONS on `*`) says nothing about which
+    // paths exist; indexing it would turn every unknown path into a 405.
+    if (url === '*' || url.endsWith('/*')) return
     for (const one of Array.isArray(method) ? method : [method]) {
       const key = `${one} ${url}`
       if (this.#added.has(key) || !METHODS.includes(one as (typeof METHODS)[number])) continue
