@@ -32,6 +32,9 @@ export function openapiDocument(): SwaggerOptions {
         },
       },
     },
+    // The prefix is stripped below, where it also tells API routes from root extensions: left to
+    // @fastify/swagger, every path arrives stripped and the API routes were sent to the root.
+    stripBasePath: false,
     refResolver: {
       // Name components after their $id so they match the upstream component names.
       buildLocalReference: (json, _baseUri, _fragment, i) =>

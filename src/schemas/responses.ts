@@ -27,7 +27,7 @@ export function errorResponses(...statuses: number[]) {
 
 /** Header parameters of the integration-scoped operations. */
 export const OrgHeaders = Type.Object({
-  'x-org': Type.String({ description: 'Organisation ULID.' }),
+  'X-Org': Type.String({ description: 'Organisation ULID.' }),
 })
 
 export const IntegrationParams = Type.Object({
