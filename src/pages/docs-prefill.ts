@@ -11,6 +11,8 @@ export const DEV_API_KEY_SECRET = 'dev-alice-key'
 export interface DocsPrefill {
   /** A whole API key, `{origin}_openapp_{secret}`, authorized as `bearer_auth`. */
   apiKey: string
+  /** Whose key it is (alice in the dev seed). */
+  userName: string
   /** Example of every `X-Org` header: the first org of the key's user. */
   orgId: string | null
   /** Example of every `integration_id`: the first integration of that org. */
@@ -29,6 +31,7 @@ export function docsPrefill(config: Config, seed: Seed, origin: string): DocsPre
   const integration = seed.integrations.find((candidate) => candidate.org_id === orgId)
   return {
     apiKey: `${origin}_openapp_${DEV_API_KEY_SECRET}`,
+    userName: user.name,
     orgId,
     integrationId: integration?.id ?? null,
   }
@@ -42,13 +45,21 @@ interface Parameter {
 
 /**
  * Gives the `X-Org` and `integration_id` parameters the dev seed's values as examples: Swagger
- * UI puts a parameter's example into the input when "Try it out" is pressed. Only the copy that
- * /docs renders changes; /api/v1/openapi.json stays as generated.
+ * UI puts a parameter's example into the input when "Try it out" is pressed. The description
+ * says so, lest a reader wonder why calls succeed without a key. Only the copy that /docs
+ * renders changes; /api/v1/openapi.json stays as generated.
  */
 export function withDevExamples(
   document: Record<string, unknown>,
   prefill: DocsPrefill,
 ): Record<string, unknown> {
+  const info = (document.info ?? {}) as { description?: string }
+  info.description =
+    `${info.description ?? ''}\n\n**Dev seed in use:** "Try it out" calls are authorized as ` +
+    `${prefill.userName} (\`${prefill.apiKey}\`), and X-Org and integration_id are filled in ` +
+    'with the first org of that user and its first integration. Change them under ' +
+    '"Authorize" and in each form.'
+  document.info = info
   const paths = (document.paths ?? {}) as Record<string, Record<string, unknown>>
   for (const item of Object.values(paths)) {
     for (const operation of Object.values(item)) {
