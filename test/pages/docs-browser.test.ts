@@ -11,7 +11,7 @@ import {
 const operation = (tag: string, operationId: string) =>
   `#operations-${tag.replace(/ /g, '_')}-${operationId}`
 
-t.test('/docs in chromium: "try it" calls reach this server', async (t) => {
+t.test('/docs in chromium: "try it" calls reach this server', { timeout: 6 * BROWSER_TIMEOUT_MS }, async (t) => {
   if (!requireChromium(t)) return
   const server = await listeningApp(t)
   if (!server) return
@@ -49,4 +49,4 @@ t.test('/docs in chromium: "try it" calls reach this server', async (t) => {
 
   t.same(foreignRequests, [], 'the page asked nothing of any other origin (no CDN, no font)')
   t.same(problems, [], 'no console error, page error or CSP violation')
-}, { timeout: 6 * BROWSER_TIMEOUT_MS })
+})
