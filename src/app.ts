@@ -1,15 +1,18 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { Clock } from './clock.js'
+import { clockFromConfig, type Clock } from './clock.js'
 import type { Config } from './config/schema.js'
 import { ApiError } from './errors/api-error.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { MethodIndex } from './http/method-index.js'
 import { requestIdGenerator } from './http/request-id.js'
+import { seededRandom } from './ids/prng.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
 import { loggerOptions } from './logging.js'
+import { ADMIN_PREFIX } from './admin/operations.js'
+import admin from './plugins/app/admin.js'
 import agentRelease from './plugins/app/agent-release.js'
 import cors from './plugins/external/cors.js'
 import auth from './plugins/app/auth.js'
@@ -18,6 +21,7 @@ import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import queue from './plugins/app/queue.js'
 import storePlugin from './plugins/app/store.js'
+import adminRoutes from './routes/admin/index.js'
 import health from './routes/extensions/health.js'
 import jwks from './routes/extensions/jwks.js'
 import openapi from './routes/extensions/openapi.js'
@@ -52,8 +56,9 @@ export interface AppOptions {
 /** Builds the whole application without listening: server.ts listens, tests inject. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
-  const clock = options.clock ?? new Clock()
-  const ids = options.ids ?? createIdGenerator()
+  const clock = options.clock ?? clockFromConfig(config)
+  const seeded = config.DETERMINISTIC_SEED
+  const ids = options.ids ?? createIdGenerator(seeded ? seededRandom(seeded) : undefined)
   const methods = new MethodIndex()
 
   const app = Fastify({
@@ -96,7 +101,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(queue)
   await app.register(agentRelease)
   await app.register(bootstrap)
+  // Before the routes: the admin plugin's onRoute hook learns each operation's statuses.
+  await app.register(admin)
 
+  if (app.admin) await app.register(adminRoutes, { prefix: ADMIN_PREFIX })
   await app.register(jwks)
   await app.register(health)
   await app.register(

@@ -36,10 +36,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = issues.map((issue) => `  - ${describeIssue(issue)}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
+  const problems: string[] = []
   if (config.LAN_PROTOCOL_MIN_VERSION > config.LAN_PROTOCOL_VERSION) {
-    throw new ConfigError(
-      'invalid configuration:\n  - LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION',
-    )
+    problems.push('LAN_PROTOCOL_MIN_VERSION: must not exceed LAN_PROTOCOL_VERSION')
+  }
+  if (
+    config.ADMIN_ENABLED === true &&
+    config.NODE_ENV === 'production' &&
+    config.ADMIN_TOKEN === undefined
+  ) {
+    problems.push('ADMIN_ENABLED: in production the admin surface needs ADMIN_TOKEN')
+  }
+  if (config.CLOCK_FROZEN_AT !== undefined && Number.isNaN(Date.parse(config.CLOCK_FROZEN_AT))) {
+    problems.push('CLOCK_FROZEN_AT: is not a valid date and time')
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   }
   return config
 }

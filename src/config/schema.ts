@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+/** An RFC 3339 instant such as `2030-01-01T00:00:00Z`. */
+const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?(Z|[+-]\\d{2}:\\d{2})$'
+
 /**
  * Every setting the server reads from the environment. This schema is the only description of
  * the configuration: the type below is derived from it, and `loadConfig` validates against it.
@@ -55,6 +58,26 @@ export const ConfigSchema = Type.Object({
   JWKS_ROTATION_LEAD_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
   /** Path of a private JWK set (JSON `{"keys": [...]}`); unset means keys live in the store. */
   JWKS_PRIVATE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+
+  /**
+   * The test-control surface under /__admin. Unset means on, except with NODE_ENV=production,
+   * where it is off unless ADMIN_TOKEN is set. `false` turns it off everywhere.
+   */
+  ADMIN_ENABLED: Type.Optional(Type.Boolean()),
+  /** When set, every /__admin call needs `Authorization: Bearer <ADMIN_TOKEN>`. */
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$' }),
+  ),
+  /** How often an instance re-reads the shared admin state (fixtures, faults, clock). */
+  ADMIN_SYNC_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /** Requests kept by the admin journal of each instance; the oldest are dropped. */
+  JOURNAL_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  /** Request and response bodies longer than this are kept truncated in the journal. */
+  JOURNAL_BODY_MAX_BYTES: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 16_384 }),
+  /** Makes generated ids, and signing keys made without JWKS_PRIVATE_FILE, reproducible. */
+  DETERMINISTIC_SEED: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  /** Freezes the server clock at this instant; it then moves only through /__admin/clock. */
+  CLOCK_FROZEN_AT: Type.Optional(Type.String({ pattern: ISO_INSTANT })),
 
   /** Agent release advertised by `/lan-agent/meta`; unset means the bundled reference agent. */
   LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

@@ -19,6 +19,12 @@ export const errorCatalogue = {
     status: 400,
     meaning: 'The bootstrap `key` query parameter is missing, repeated or not a ULID.',
   },
+  invalid_fixture: {
+    status: 400,
+    meaning:
+      'An admin fixture is malformed, names an unknown org, or reuses an id, task name or ' +
+      'credential that already exists; nothing was stored.',
+  },
   unauthenticated: {
     status: 401,
     meaning: 'No credential was sent: an API key, a session cookie or an agent token.',
@@ -47,6 +53,10 @@ export const errorCatalogue = {
   method_not_allowed: {
     status: 405,
     meaning: 'The path exists but not under this method; `Allow` lists the methods it takes.',
+  },
+  key_rotation_unavailable: {
+    status: 409,
+    meaning: 'Signing keys come from JWKS_PRIVATE_FILE, so the server does not rotate them.',
   },
   payload_too_large: { status: 413, meaning: 'The body exceeds the limit for this operation.' },
   unsupported_media_type: { status: 415, meaning: 'The body must be sent as application/json.' },

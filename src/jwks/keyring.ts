@@ -41,6 +41,8 @@ export interface KeyringOptions {
   privateKeyFile?: string
   /** Makes generated key ids reproducible (deterministic mode). */
   newKid: (now: number) => string
+  /** Derives the key material from its id instead of drawing it at random (deterministic mode). */
+  deriveKey?: (kid: string) => JWK
 }
 
 /**
@@ -102,7 +104,12 @@ export class Keyring {
     return this.#keys.size > 0
   }
 
-  /** The newest active key, or undefined when none is loaded (a 503 for the caller). */
+  /**
+   * The newest key that is active at `now`, or undefined when none is (a 503 for the caller).
+   * A key signs from `activatesAt` until `retiredAt`: judging both by `now`, rather than
+   * treating a set `retiredAt` as "retired already", keeps the old key signing while a new one
+   * waits out its lead, and after the admin clock is reset behind a rotation.
+   */
   signingKey(now: number): LoadedKey | undefined {
     let best: LoadedKey | undefined
     for (const key of this.#keys.values()) {
@@ -168,9 +175,13 @@ export class Keyring {
   }
 
   async #generate(now: number, activatesAt: number): Promise<StoredKey> {
-    const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })
-    const privateJwk = await exportJWK(privateKey)
-    return { kid: this.#options.newKid(now), privateJwk, createdAt: now, activatesAt, retiredAt: null }
+    const kid = this.#options.newKid(now)
+    const privateJwk = this.#options.deriveKey
+      ? this.#options.deriveKey(kid)
+      : await exportJWK(
+          (await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })).privateKey,
+        )
+    return { kid, privateJwk, createdAt: now, activatesAt, retiredAt: null }
   }
 
   async #adoptRaw(raw: string): Promise<void> {
@@ -206,7 +217,11 @@ async function importKey(meta: StoredKey): Promise<LoadedKey> {
   }
 }
 
-/** Reads `{"keys": [private EC P-256 JWKs with kid]}`; the last key signs, all are published. */
+/**
+ * Reads `{"keys": [private EC P-256 JWKs with kid]}`; all are published and the last one signs
+ * (it has the latest `activatesAt`; the others retire only in the far future, so they stay
+ * published however long the process runs).
+ */
 function readKeyFile(path: string, now: number): StoredKey[] {
   const document = JSON.parse(readFileSync(path, 'utf8')) as { keys?: JWK[] }
   const keys = document.keys ?? []

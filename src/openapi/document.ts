@@ -1,6 +1,7 @@
 import type { SwaggerOptions } from '@fastify/swagger'
 import { API_PREFIX } from './prefix.js'
 import { EXTENSION_TAG } from '../routes/extensions/jwks.js'
+import { ADMIN_TAG } from '../schemas/admin.js'
 
 /** Options of @fastify/swagger: the document is generated from the route schemas. */
 export function openapiDocument(): SwaggerOptions {
@@ -18,9 +19,23 @@ export function openapiDocument(): SwaggerOptions {
       tags: [
         { name: 'LAN agent', description: 'The six upstream operations.' },
         { name: EXTENSION_TAG, description: 'Extensions: keys, health, agent downloads.' },
+        {
+          name: ADMIN_TAG,
+          description:
+            'The test-control surface under /__admin: reset, fixtures, the request journal, ' +
+            'the clock, faults and signing keys. Served unless disabled (by default off in ' +
+            'production without ADMIN_TOKEN). While it is served, any operation of the other ' +
+            'tags honours `Prefer: code=<status>` for a status it documents (another status is ' +
+            'refused with 400), and armed faults apply to it.',
+        },
       ],
       components: {
         securitySchemes: {
+          admin_token: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'ADMIN_TOKEN, needed by every admin call when the server has one set.',
+          },
           bearer_auth: {
             type: 'http',
             scheme: 'bearer',

@@ -7,6 +7,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
   426: 'Agent protocol too old',

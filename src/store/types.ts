@@ -67,6 +67,8 @@ export interface Store {
 
   /** Drops every task of these integrations of one org, and the bootstrap keys of that org. */
   resetOrg(orgId: string, integrationIds: string[]): Promise<void>
+  /** Drops every bootstrap key at once (an admin reset); resolves to how many there were. */
+  clearBootstrapKeys(): Promise<number>
 }
 
 /** The backend could not be reached or did not answer in time: the client sees a 503. */

@@ -134,6 +134,22 @@ async function storeSuite(t: Test, makeStore: (t: Test) => Promise<Store | null>
     t.equal(await store.getBootstrapKey('KA', T0), null, 'org A key gone')
     t.not(await store.getBootstrapKey('KB', T0), null, 'org B key kept')
   })
+
+  t.test('clearBootstrapKeys drops every key and its index, and counts them', async (t) => {
+    const store = await makeStore(t)
+    if (!store) return
+    await store.putBootstrapKey(bootstrapRecord('KA', T0), T0)
+    await store.putBootstrapKey(bootstrapRecord('KB', T0, [ORG_B]), T0)
+    await store.putTask(task('a', T0))
+    t.equal(await store.clearBootstrapKeys(), 2, 'both keys were deleted')
+    t.equal(await store.getBootstrapKey('KA', T0), null, 'KA gone')
+    t.equal(await store.getBootstrapKey('KB', T0), null, 'KB gone')
+    t.same(await store.listBootstrapKeys(T0), [], 'nothing listed')
+    t.same(await store.listTaskIds(ORG_A, INT_A1, T0), ['a'], 'tasks are not touched')
+    t.equal(await store.clearBootstrapKeys(), 0, 'clearing an empty set is fine')
+    await store.putBootstrapKey(bootstrapRecord('KC', T0), T0)
+    t.same((await store.listBootstrapKeys(T0)).map((r) => r.key), ['KC'], 'keys work afterwards')
+  })
 }
 
 t.test('memory store', (t) =>
@@ -180,4 +196,16 @@ t.test('redis: all keys of one org queue share a cluster hash tag', async (t) =>
   ].map((key) => /\{([^}]*)\}/.exec(key)?.[1])
   t.same(new Set(tags), new Set([`org:${ORG_A}`]), 'one tag for the whole org')
   t.equal(/\{([^}]*)\}/.exec(keys.bootstrapKey('K'))?.[1], 'bootstrap', 'keys share the index tag')
+})
+
+t.test('redis: clearBootstrapKeys leaves no bootstrap key and no index behind', async (t) => {
+  if (!(await requireRedis(t))) return
+  const { store, client, prefix } = testRedisStore(t)
+  const now = Date.now()
+  for (let i = 0; i < 1200; i += 1) {
+    await store.putBootstrapKey(bootstrapRecord(`K${i}`, now), now)
+  }
+  t.equal(await store.clearBootstrapKeys(), 1200, 'all counted, past one unpack() batch')
+  const left = await client.keys(`${prefix}{bootstrap}*`)
+  t.same(left, [], 'no key of the {bootstrap} tag is left')
 })

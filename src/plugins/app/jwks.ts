@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { deriveSigningJwk } from '../../jwks/derived-key.js'
 import { Keyring } from '../../jwks/keyring.js'
 import { TokenService } from '../../jwks/tokens.js'
 
@@ -25,6 +26,9 @@ export default fp(
       rotationLeadMs: config.JWKS_ROTATION_LEAD_SECONDS * 1000,
       privateKeyFile: config.JWKS_PRIVATE_FILE,
       newKid: (now) => ids.next(now),
+      deriveKey: config.DETERMINISTIC_SEED
+        ? (kid) => deriveSigningJwk(config.DETERMINISTIC_SEED as string, kid)
+        : undefined,
     })
     await keyring.load()
     app.decorate('keyring', keyring)

@@ -128,6 +128,12 @@ export class MemoryStore implements Store {
     }
   }
 
+  async clearBootstrapKeys(): Promise<number> {
+    const count = this.#bootstrapKeys.size
+    this.#bootstrapKeys.clear()
+    return count
+  }
+
   /** Drops everything whose expiry has passed. */
   sweep(now: number): void {
     for (const [name, queue] of this.#queues) {

@@ -194,6 +194,13 @@ export class RedisStore implements Store {
     )
   }
 
+  async clearBootstrapKeys(): Promise<number> {
+    const keyPrefix = this.#keys.bootstrapKey('')
+    return this.#call(() =>
+      this.#client.lanClearBootstrapKeys(this.#keys.bootstrapIndex(), keyPrefix),
+    )
+  }
+
   #queueKeys(orgId: string, integrationId: string) {
     return {
       order: this.#keys.queueOrder(orgId, integrationId),

@@ -7,6 +7,7 @@ const scripts = {
   lanPutTask: { file: 'put-task.lua', numberOfKeys: 4, pruneFirst: true },
   lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3, pruneFirst: true },
   lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1, pruneFirst: false },
+  lanClearBootstrapKeys: { file: 'clear-bootstrap-keys.lua', numberOfKeys: 1, pruneFirst: false },
 } as const
 
 const readLua = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
@@ -26,6 +27,7 @@ declare module 'ioredis' {
     lanCompareAndSet(
       key: string, expectAbsent: '0' | '1', expected: string, next: string,
     ): Result<number, Context>
+    lanClearBootstrapKeys(index: string, keyPrefix: string): Result<number, Context>
   }
 }
 
