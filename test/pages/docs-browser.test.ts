@@ -11,7 +11,9 @@ import {
 const operation = (tag: string, operationId: string) =>
   `#operations-${tag.replace(/ /g, '_')}-${operationId}`
 
-t.test('/docs in chromium: "try it" calls reach this server', { timeout: 6 * BROWSER_TIMEOUT_MS }, async (t) => {
+const TEST_TIMEOUT = { timeout: 6 * BROWSER_TIMEOUT_MS }
+
+t.test('/docs in chromium: "try it" calls reach this server', TEST_TIMEOUT, async (t) => {
   if (!requireChromium(t)) return
   const server = await listeningApp(t)
   if (!server) return
@@ -25,7 +27,9 @@ t.test('/docs in chromium: "try it" calls reach this server', { timeout: 6 * BRO
   const status = meta.locator('.live-responses-table tbody .response-col_status')
   await status.waitFor()
   t.equal((await status.innerText()).trim(), '200', 'GET /lan-agent/meta answered 200 in the page')
-  const body = await meta.locator('.live-responses-table tbody .response-col_description').innerText()
+  const body = await meta
+    .locator('.live-responses-table tbody .response-col_description')
+    .innerText()
   t.match(body, '"lan_protocol_version"', 'and the reply body is shown')
   const requestUrl = await meta.locator('.request-url pre').innerText()
   t.equal(requestUrl.trim(), `${server.origin}/api/v1/lan-agent/meta`,
