@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js'
 import { ApiError } from './errors/api-error.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js'
 import { MethodIndex } from './http/method-index.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { seededRandom } from './ids/prng.js'
@@ -71,6 +72,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
     // Fastify's own 503 while closing is not in the envelope; the hook below answers instead.
     return503OnClosing: false,
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()

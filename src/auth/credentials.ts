@@ -23,7 +23,14 @@ export interface CredentialHeaders {
   cookie?: string | undefined
 }
 
+/**
+ * A key holds no whitespace and no comma. Node joins a repeated X-API-Key with ", ", and
+ * reading that joined value after its last `_openapp_` silently took the second key.
+ */
+const API_KEY_SHAPE = /^[^\s,]+$/
+
 export function apiKeySecret(value: string): string | null {
+  if (!API_KEY_SHAPE.test(value)) return null
   const at = value.lastIndexOf(API_KEY_MARK)
   if (at < 0) return null
   const secret = value.slice(at + API_KEY_MARK.length)

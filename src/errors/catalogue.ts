@@ -10,6 +10,14 @@ export const errorCatalogue = {
     status: 400,
     meaning: 'The body, query or a parameter does not match the operation schema.',
   },
+  invalid_url: {
+    status: 400,
+    meaning: 'The path cannot be decoded (bad percent-encoding) or a path segment is too long.',
+  },
+  malformed_request: {
+    status: 400,
+    meaning: 'The bytes sent are not an HTTP request the server can parse.',
+  },
   invalid_org_header: {
     status: 400,
     meaning: 'X-Org is missing, empty, repeated or not a ULID.',
@@ -54,6 +62,10 @@ export const errorCatalogue = {
     status: 405,
     meaning: 'The path exists but not under this method; `Allow` lists the methods it takes.',
   },
+  request_timeout: {
+    status: 408,
+    meaning: 'The request was not received completely in time; the connection is closed.',
+  },
   key_rotation_unavailable: {
     status: 409,
     meaning: 'Signing keys come from JWKS_PRIVATE_FILE, so the server does not rotate them.',
@@ -66,6 +78,10 @@ export const errorCatalogue = {
   },
   queue_full: { status: 429, meaning: 'The integration task queue holds its maximum of tasks.' },
   rate_limited: { status: 429, meaning: 'Too many requests; retry after `Retry-After` seconds.' },
+  request_headers_too_large: {
+    status: 431,
+    meaning: 'The request line and headers exceed the size the server reads.',
+  },
   internal_error: { status: 500, meaning: 'An unexpected fault; the reply carries no detail.' },
   storage_unavailable: {
     status: 503,

@@ -5,6 +5,8 @@ import type { MethodIndex } from './method-index.js'
 
 /** Seconds a client should wait after a 503 for an unreachable store: reconnects take ~1 s. */
 const STORE_RETRY_AFTER_SECONDS = '1'
+/** CONTRACT.md: every 429 and 503 carries Retry-After, also where no cause suggests a delay. */
+const DEFAULT_RETRY_AFTER_SECONDS = '1'
 
 /** Turns anything thrown while serving a request into the one envelope, hiding 5xx detail. */
 export function toApiError(error: unknown, request: FastifyRequest): ApiError {
@@ -17,7 +19,7 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation) {
-    return new ApiError('invalid_request', fastifyError.message ?? 'The request is invalid.')
+    return new ApiError('invalid_request', validationMessage(fastifyError))
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -49,21 +51,39 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   return new ApiError('internal_error', 'An internal error occurred.', { cause: error })
 }
 
+/** Ajv says "must NOT have additional properties" without naming one; the client needs it. */
+function validationMessage(error: Partial<FastifyError>): string {
+  const message = error.message ?? 'The request is invalid.'
+  const extra = (error.validation?.[0]?.params as { additionalProperty?: unknown } | undefined)
+    ?.additionalProperty
+  return typeof extra === 'string' ? `${message}: ${JSON.stringify(extra.slice(0, 64))}` : message
+}
+
 function retryAfterOf(error: unknown): number {
   const ttl = (error as { ttl?: number }).ttl
   return typeof ttl === 'number' ? Math.max(1, Math.ceil(ttl / 1000)) : 1
 }
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
-  const headers: Record<string, string> = { ...error.headers }
+  // The id header is set here as well as in onRequest: replies made before routing (a path
+  // that cannot be decoded) never ran that hook.
+  const headers: Record<string, string> = { 'x-request-id': request.id, ...error.headers }
   if (error.statusCode === 401 && !('www-authenticate' in headers)) {
     headers['www-authenticate'] = 'Bearer'
+  }
+  if ((error.statusCode === 429 || error.statusCode === 503) && !('retry-after' in headers)) {
+    headers['retry-after'] = DEFAULT_RETRY_AFTER_SECONDS
   }
   return reply
     .code(error.statusCode)
     .headers(headers)
     .type('application/json; charset=utf-8')
-    .send({ message: error.message, error_code: error.code, correlationId: request.id, ...error.extra })
+    .send({
+      message: error.message,
+      error_code: error.code,
+      correlationId: request.id,
+      ...error.extra,
+    })
 }
 
 export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex): void {
@@ -80,23 +100,28 @@ export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex
     return sendApiError(request, reply, apiError)
   })
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/'
-    const allowed = methods.allowed(path)
-    if (allowed.length > 0) {
-      const allow = allowed.join(', ')
-      return sendApiError(
-        request,
-        reply,
-        new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allow}.`, {
-          headers: { allow },
-        }),
-      )
-    }
-    return sendApiError(
-      request,
-      reply,
-      new ApiError('route_not_found', `No operation at ${request.method} ${path}.`),
-    )
+  app.setNotFoundHandler((request, reply) =>
+    sendApiError(request, reply, unrouted(request, methods)),
+  )
+
+  // The CORS preflight route answers OPTIONS on every path, and answered an OPTIONS that is no
+  // preflight (no Origin or no Access-Control-Request-Method) with a text/plain 400. Such a
+  // request gets what any other unsupported method gets: 405 with Allow, or 404.
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'OPTIONS') return
+    if (request.headers.origin && request.headers['access-control-request-method']) return
+    throw unrouted(request, methods)
   })
+}
+
+/** The error for a request no route takes: 405 with Allow on a known path, 404 elsewhere. */
+function unrouted(request: FastifyRequest, methods: MethodIndex): ApiError {
+  const path = request.url.split('?')[0] ?? '/'
+  const allowed = methods.allowed(path)
+  if (allowed.length === 0) {
+    return new ApiError('route_not_found', `No operation at ${request.method} ${path}.`)
+  }
+  const allow = allowed.join(', ')
+  const message = `${request.method} is not allowed here; use ${allow}.`
+  return new ApiError('method_not_allowed', message, { headers: { allow } })
 }

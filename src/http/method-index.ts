@@ -7,7 +7,9 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  * path and methods lets the not-found handler tell the two apart and answer 405 with `Allow`.
  */
 export class MethodIndex {
-  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
+  // The same matching rules as the app's router: with looser ones, `//api/v1/lan-agent/meta`
+  // (which Fastify does not route) was answered "GET is not allowed here; use GET, HEAD".
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true })
   readonly #added = new Set<string>()
 
   add(method: string | string[], url: string): void {

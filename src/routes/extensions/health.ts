@@ -28,7 +28,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'get_healthz',
         tags: [EXTENSION_TAG],
         summary: 'The process is up',
-        response: { 200: Health },
+        response: { 200: Health, ...errorResponses(503) },
       },
     },
     async () => ({ status: 'ok' as const }),

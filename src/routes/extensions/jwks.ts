@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { errorResponses } from '../../schemas/responses.js'
 
 export const EXTENSION_TAG = 'Reference server'
 
@@ -23,6 +24,7 @@ const schema = {
   description: 'A key appears here before it signs and stays until its last token expired.',
   response: {
     200: Type.Object({ keys: Type.Array(PublicJwk) }, { additionalProperties: false }),
+    ...errorResponses(503),
   },
 }
 

@@ -30,12 +30,14 @@ const bootstrapToken: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/lan-agent/cli/bootstrap-token',
     { schema, bodyLimit: 16 * 1024, onRequest: app.requireUser },
-    async (request) => {
+    async (request, reply) => {
       const { record, expiresIn } = await app.bootstrap.mint(
         request.principal!,
         request.body as MintRequest,
         request.headers['x-org'],
       )
+      // The key is a credential until it expires: no shared cache may keep it.
+      reply.header('cache-control', 'no-store')
       return { bootstrap_key: record.key, expires_in: expiresIn }
     },
   )

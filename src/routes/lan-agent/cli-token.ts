@@ -22,7 +22,7 @@ const cliToken: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/lan-agent/cli/token',
     { schema, bodyLimit: 1024, onRequest: app.requireUser },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body as unknown
       if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
         throw new ApiError('invalid_request', 'This operation takes no body, or a JSON object.')
@@ -33,6 +33,8 @@ const cliToken: FastifyPluginAsyncTypebox = async (app) => {
         { sub: principal.userId, orgs: principal.orgIds, integration_id: null, task_id: null },
         ttl,
       )
+      // A token must not sit in a shared cache (RFC 6749 section 5.1 asks the same).
+      reply.header('cache-control', 'no-store')
       return { access_token: signed.token, token_type: 'Bearer', expires_in: ttl }
     },
   )

@@ -26,7 +26,7 @@ const dist: FastifyPluginAsyncTypebox = async (app) => {
         params: Params,
         response: {
           200: { description: 'File names, one a line', content: { 'text/plain': { schema: Type.String() } } },
-          ...errorResponses(404),
+          ...errorResponses(404, 503),
         },
       },
     },
@@ -53,7 +53,7 @@ const dist: FastifyPluginAsyncTypebox = async (app) => {
               'text/plain': { schema: Type.String() },
             },
           },
-          ...errorResponses(404),
+          ...errorResponses(404, 503),
         },
       },
     },

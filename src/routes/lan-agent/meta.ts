@@ -1,13 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { LanAgentMetaResponse } from '../../schemas/components.js'
+import { errorResponses } from '../../schemas/responses.js'
 
 const schema = {
   operationId: 'get_lan_agent_meta',
   tags: ['LAN agent'],
   summary: 'Protocol version, task catalog and agent release',
   description: 'Needs no credentials and never touches storage, so agents can always reach it.',
-  response: { 200: Type.Ref(LanAgentMetaResponse, { description: 'Agent metadata' }) },
+  response: {
+    200: Type.Ref(LanAgentMetaResponse, { description: 'Agent metadata' }),
+    // Only while the instance drains for shutdown.
+    ...errorResponses(503),
+  },
 }
 
 const meta: FastifyPluginAsyncTypebox = async (app) => {
