@@ -3,11 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { clockFromConfig, type Clock } from './clock.js'
 import type { Config } from './config/schema.js'
-import { ApiError } from './errors/api-error.js'
+import { trustProxySetting } from './config/trust-proxy.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js'
+import { registerDraining } from './http/draining.js'
 import { MethodIndex } from './http/method-index.js'
+import { queryLimit } from './http/request-limits.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { seededRandom } from './ids/prng.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
@@ -21,6 +23,7 @@ import bootstrap from './plugins/app/bootstrap.js'
 import core from './plugins/app/core.js'
 import jwksPlugin from './plugins/app/jwks.js'
 import queue from './plugins/app/queue.js'
+import rateLimit from './plugins/app/rate-limit.js'
 import storePlugin from './plugins/app/store.js'
 import adminRoutes from './routes/admin/index.js'
 import health from './routes/extensions/health.js'
@@ -48,6 +51,8 @@ export interface AppOptions {
   config: Config
   /** Logger settings; tests pass `false` or a destination of their own. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /** Where the production logger (its redaction included) writes; stdout by default. */
+  logStream?: NodeJS.WritableStream
   /** A store owned by the caller (tests share one Redis client across apps). */
   store?: Store
   seed?: Seed
@@ -64,34 +69,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const methods = new MethodIndex()
 
   const app = Fastify({
-    logger: options.logger === undefined ? loggerOptions(config.LOG_LEVEL) : options.logger,
+    logger:
+      options.logger === undefined
+        ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
+        : options.logger,
     genReqId: requestIdGenerator(ids, () => clock.now()),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
+    http: {
+      maxHeaderSize: config.MAX_HEADER_BYTES,
+      headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000),
+      // Node checks the timeouts on this period (30 s by default), so a short timeout
+      // would otherwise fire up to 30 s late.
+      connectionsCheckingInterval: Math.min(Math.ceil(config.REQUEST_TIMEOUT_MS / 4), 30_000),
+    },
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
+    // Fastify's own 503 while closing is not in the envelope; registerDraining answers instead.
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
     // Strict body validation: "2" is not an integer and unknown fields are reported, not
     // silently dropped, wherever a schema forbids them.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
-    frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler: clientErrorHandler(() => ids.next(clock.now())),
-    // Fastify's own 503 while closing is not in the envelope; the hook below answers instead.
-    return503OnClosing: false,
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRoute', (route) => methods.add(route.method, route.url))
-  let closing = false
-  app.addHook('preClose', async () => {
-    closing = true
-  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    if (closing) {
-      reply.header('connection', 'close')
-      throw new ApiError('shutting_down', 'This instance is shutting down; retry shortly.', {
-        headers: { 'retry-after': '1' },
-      })
-    }
   })
+  registerDraining(app)
+  app.addHook('onRequest', queryLimit(config.MAX_QUERY_BYTES))
   registerBodyParsers(app)
   registerErrorHandling(app, methods)
   for (const schema of components) app.addSchema(schema)
@@ -102,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(storePlugin, { store: options.store })
   await app.register(jwksPlugin)
   await app.register(auth)
+  await app.register(rateLimit)
   await app.register(queue)
   await app.register(agentRelease)
   await app.register(bootstrap)

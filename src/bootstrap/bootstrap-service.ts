@@ -110,6 +110,12 @@ export class BootstrapService {
     return key
   }
 
+  /** The user who minted a live key (for per-user download limits), or null. */
+  async ownerOf(key: string): Promise<string | null> {
+    const record = await this.#o.store.getBootstrapKey(key, this.#o.clock.now())
+    return record?.userId ?? null
+  }
+
   /**
    * Renders the installer for a key. `consume` takes the key atomically (single-use mode on a
    * GET); otherwise the key stays usable until it expires, so a dropped download can be retried.

@@ -79,6 +79,39 @@ export const ConfigSchema = Type.Object({
   /** Freezes the server clock at this instant; it then moves only through /__admin/clock. */
   CLOCK_FROZEN_AT: Type.Optional(Type.String({ pattern: ISO_INSTANT })),
 
+  /**
+   * Where the embedded store keeps its state across restarts (written on shutdown and every
+   * DATA_FLUSH_INTERVAL_MS while it changes); unset means state lives in memory only.
+   */
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** How often changed embedded state is written to DATA_DIR; 0 writes on shutdown only. */
+  DATA_FLUSH_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 2000 }),
+
+  /** In-flight requests get this long after SIGTERM/SIGINT before the process gives up. */
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  /** A request must arrive whole (headers and body) within this time, else 408. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  /** Request line plus headers; beyond it Node refuses the request with 431. */
+  MAX_HEADER_BYTES: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 16_384 }),
+  /** The query string of any request; beyond it, 414. */
+  MAX_QUERY_BYTES: Type.Integer({ minimum: 64, maximum: 1_048_576, default: 2048 }),
+  /**
+   * Which proxies may set X-Forwarded-For, so per-address limits see the client and not the
+   * balancer: `true`, a hop count, or comma-separated addresses/CIDRs. Unset trusts none.
+   */
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+
+  /** Length of every rate-limit window. A limit of 0 switches that limit off. */
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  /** bootstrap-token calls per window from one client address, and by one user. */
+  RATE_LIMIT_MINT_PER_ADDRESS: Type.Integer({ minimum: 0, default: 60 }),
+  RATE_LIMIT_MINT_PER_USER: Type.Integer({ minimum: 0, default: 30 }),
+  /** bootstrap.sh downloads per window from one client address, and of one user's keys. */
+  RATE_LIMIT_SCRIPT_PER_ADDRESS: Type.Integer({ minimum: 0, default: 120 }),
+  RATE_LIMIT_SCRIPT_PER_USER: Type.Integer({ minimum: 0, default: 120 }),
+  /** cli/token calls per window by one user. */
+  RATE_LIMIT_TOKEN_PER_USER: Type.Integer({ minimum: 0, default: 300 }),
+
   /** Agent release advertised by `/lan-agent/meta`; unset means the bundled reference agent. */
   LATEST_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   MIN_SUPPORTED_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

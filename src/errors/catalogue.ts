@@ -71,6 +71,10 @@ export const errorCatalogue = {
     meaning: 'Signing keys come from JWKS_PRIVATE_FILE, so the server does not rotate them.',
   },
   payload_too_large: { status: 413, meaning: 'The body exceeds the limit for this operation.' },
+  uri_too_long: {
+    status: 414,
+    meaning: 'The query string, or a path parameter, exceeds its length limit.',
+  },
   unsupported_media_type: { status: 415, meaning: 'The body must be sent as application/json.' },
   lan_protocol_too_old: {
     status: 426,

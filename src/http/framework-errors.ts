@@ -15,9 +15,11 @@ export function frameworkErrorHandler(
   reply: FastifyReply,
 ) {
   const apiError =
-    error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new ApiError('invalid_url', 'The request path is not a valid URL for this API.')
-      : new ApiError('internal_error', 'An internal error occurred.', { cause: error })
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ApiError('uri_too_long', 'A path parameter exceeds its length limit.')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new ApiError('invalid_url', 'The request path is not a valid URL for this API.')
+        : new ApiError('internal_error', 'An internal error occurred.', { cause: error })
   if (apiError.statusCode >= 500) request.log.error({ err: error }, 'framework error')
   return sendApiError(request, reply, apiError)
 }

@@ -12,6 +12,8 @@ export interface Keyspace {
   bootstrapKey(key: string): string
   bootstrapIndex(): string
   document(name: string): string
+  /** Namespace of the rate-limit counters; @fastify/rate-limit appends its own suffix. */
+  rateLimitNamespace(): string
 }
 
 export function createKeyspace(prefix: string): Keyspace {
@@ -25,5 +27,6 @@ export function createKeyspace(prefix: string): Keyspace {
     bootstrapKey: (key) => `${prefix}{bootstrap}:key:${key}`,
     bootstrapIndex: () => `${prefix}{bootstrap}:index`,
     document: (name) => `${prefix}{doc:${name}}`,
+    rateLimitNamespace: () => `${prefix}rate:`,
   }
 }

@@ -153,7 +153,7 @@ t.test('arming refuses what the operation does not document', async (t) => {
   const { app } = built
   for (const [what, payload, pattern] of [
     ['an undocumented status', { operation_id: TASKS, status: 418 }, /documented: 200, 400, 401/],
-    ['a status meta lacks', { operation_id: 'get_lan_agent_meta', status: 503 }, /documented: 200/],
+    ['a status meta lacks', { operation_id: 'get_lan_agent_meta', status: 401 }, /documented: 200/],
     ['an unknown operation', { operation_id: 'get_nothing', status: 500 }, /known: .*get_lan_agent_meta/],
     ['an admin operation', { operation_id: 'post_admin_reset', status: 500 }, /Unknown operation_id/],
     ['drop and a status', { operation_id: TASKS, status: 503, drop_connection: true }, /either/],

@@ -31,6 +31,13 @@ export const ALLOWANCES: Allowances = {
     get_openapi_document: 'the generated document, served for SDK generators',
     get_lan_agent_dist_index: 'CONTRACT.md: the reference agent builds the installer downloads',
     get_lan_agent_dist_file: 'CONTRACT.md: the reference agent builds the installer downloads',
+    ...Object.fromEntries(
+      [
+        'post_admin_reset', 'get_admin_fixtures', 'post_admin_fixtures', 'get_admin_requests',
+        'delete_admin_requests', 'get_admin_clock', 'post_admin_clock', 'get_admin_faults',
+        'post_admin_faults', 'delete_admin_faults', 'get_admin_keys', 'post_admin_keys_rotate',
+      ].map((id) => [id, 'issue 5: the test-control surface under /__admin']),
+    ),
   },
   extraParameters: {
     'post_lan_agent_cli_bootstrap_token header x-org':

@@ -80,7 +80,7 @@ t.test('case 4: other spellings of a path are 404 or 400, never another operatio
     ['an older prefix', '/api/v0/lan-agent/meta', 404, 'route_not_found'],
     ['a bad percent-escape', `${API}/lan-agent/%zz`, 400, 'invalid_url'],
     ['a bad escape in an id', `${API}/integrations/%zz/lan-agent/tasks`, 400, 'invalid_url'],
-    ['an id over 256 characters', tasksUrl('A'.repeat(300)), 400, 'invalid_url'],
+    ['an id over 256 characters', tasksUrl('A'.repeat(300)), 414, 'uri_too_long'],
     ['an id that is no ULID', tasksUrl('not-a-ulid'), 400, 'invalid_integration_id'],
     ['an encoded slash in an id', tasksUrl(`${INT_A1}%2Fx`), 400, 'invalid_integration_id'],
   ]

@@ -23,6 +23,10 @@ const INDIRECT: Record<string, { construction: string; literals: RegExp }> = {
     construction: 'the unauthorized(code, message) helper',
     literals: /unauthorized\(\s*'([^']+)'/g,
   },
+  'admin/fault-replies.ts new ApiError(code': {
+    construction: 'naturalCode(): the code a real reply of the forced status carries',
+    literals: /(?:return|[?:])\s*'([a-z]+_[a-z_]+)'/g,
+  },
   'http/framework-errors.ts error_code: code': {
     construction: 'the client error writer, codes typed ErrorCode',
     literals: /(?::|\?\?)\s*'([a-z_]+)'/g,

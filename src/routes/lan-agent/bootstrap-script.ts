@@ -78,6 +78,8 @@ const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
     '/lan-agent/cli/bootstrap.sh',
     {
       schema,
+      // Per client address here; per key owner in the handler, once the key is known.
+      config: { rateLimitPolicy: 'script' },
       errorHandler: (error, request, reply) => {
         // The schema documents `key`; a missing or repeated one is reported like a bad one.
         const apiError =
@@ -93,6 +95,9 @@ const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // The raw value is only ever parsed here: storage and the script see the canonical ULID.
       const key = BootstrapService.parseKey(request.query.key)
+      // Counted before the key is used, so a refused single-use key is not consumed.
+      const owner = await app.bootstrap.ownerOf(key)
+      if (owner) await app.rateLimits.hit(request, 'script', 'user', owner)
       const consume = app.config.BOOTSTRAP_SINGLE_USE && request.method === 'GET'
       const { script } = await app.bootstrap.render(key, consume)
       return reply.headers(SCRIPT_HEADERS).type(SHELL_TYPE).send(script)

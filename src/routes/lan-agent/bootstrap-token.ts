@@ -29,7 +29,12 @@ const schema = {
 const bootstrapToken: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/lan-agent/cli/bootstrap-token',
-    { schema, bodyLimit: 16 * 1024, onRequest: app.requireUser },
+    {
+      schema,
+      bodyLimit: 16 * 1024,
+      onRequest: app.requireUser,
+      config: { rateLimitPolicy: 'mint' },
+    },
     async (request, reply) => {
       const { record, expiresIn } = await app.bootstrap.mint(
         request.principal!,

@@ -14,14 +14,21 @@ const schema = {
   security: [{ bearer_auth: [] }],
   response: {
     200: Type.Ref(LanAgentCliTokenResponse, { description: 'Agent token' }),
-    ...errorResponses(400, 401, 413, 415, 500, 503),
+    ...errorResponses(400, 401, 413, 415, 429, 500, 503),
   },
 }
 
 const cliToken: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/lan-agent/cli/token',
-    { schema, bodyLimit: 1024, onRequest: app.requireUser },
+    {
+      schema,
+      bodyLimit: 1024,
+      onRequest: app.requireUser,
+      // A generous per-user bound on a client minting in a loop; it fails open when Redis is
+      // down, since minting needs no storage (docs/readme/failure-behaviour.md).
+      config: { rateLimitPolicy: 'token' },
+    },
     async (request, reply) => {
       const body = request.body as unknown
       if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {

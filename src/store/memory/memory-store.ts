@@ -33,11 +33,17 @@ export class MemoryStore implements Store {
   readonly #documents = new Map<string, string>()
   readonly #now: () => number
   readonly #sweep: NodeJS.Timeout
+  #revision = 0
 
   constructor(options: MemoryStoreOptions) {
     this.#now = options.now
     this.#sweep = setInterval(() => this.sweep(this.#now()), options.sweepIntervalMs ?? 30_000)
     this.#sweep.unref()
+  }
+
+  /** Grows with every change, so a persister can tell whether there is anything to write. */
+  get revision(): number {
+    return this.#revision
   }
 
   async ping(): Promise<void> {}
@@ -63,6 +69,7 @@ export class MemoryStore implements Store {
     queue.tasks.set(input.taskId, task)
     queue.nextExpiry = Math.min(queue.nextExpiry, task.expiresAt)
     this.#queues.set(name, queue)
+    this.#revision += 1
     return { status: 'stored', created: !existing, task: { ...task } }
   }
 
@@ -79,6 +86,7 @@ export class MemoryStore implements Store {
 
   async putBootstrapKey(record: BootstrapRecord): Promise<void> {
     this.#bootstrapKeys.set(record.key, { ...record, orgIds: [...record.orgIds] })
+    this.#revision += 1
   }
 
   async getBootstrapKey(key: string, now: number): Promise<BootstrapRecord | null> {
@@ -94,7 +102,7 @@ export class MemoryStore implements Store {
   async takeBootstrapKey(key: string, now: number): Promise<BootstrapRecord | null> {
     // No await between the read and the delete, so no other caller can run in between.
     const record = this.#bootstrapKeys.get(key)
-    this.#bootstrapKeys.delete(key)
+    if (this.#bootstrapKeys.delete(key)) this.#revision += 1
     if (!record || record.expiresAt <= now) return null
     return { ...record, orgIds: [...record.orgIds] }
   }
@@ -114,14 +122,16 @@ export class MemoryStore implements Store {
   async compareAndSetDocument(name: string, expected: string | null, next: string) {
     if ((this.#documents.get(name) ?? null) !== expected) return false
     this.#documents.set(name, next)
+    this.#revision += 1
     return true
   }
 
   async deleteDocument(name: string): Promise<void> {
-    this.#documents.delete(name)
+    if (this.#documents.delete(name)) this.#revision += 1
   }
 
   async resetOrg(orgId: string, integrationIds: string[]): Promise<void> {
+    this.#revision += 1
     for (const integrationId of integrationIds) this.#queues.delete(queueName(orgId, integrationId))
     for (const [key, record] of this.#bootstrapKeys) {
       if (record.orgIds.includes(orgId)) this.#bootstrapKeys.delete(key)

@@ -9,8 +9,18 @@ import {
 } from '../types.js'
 import { registerScripts, type RedisClient } from './scripts.js'
 
-/** Replies that mean "Redis is there but cannot serve right now", not "our command is wrong". */
-const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READONLY|NOREPLICAS)/
+/**
+ * Replies that mean "Redis is there but cannot serve right now", not "our command is wrong":
+ * a client should retry them, so they become a 503. OOM (maxmemory reached with noeviction) and
+ * MISCONF (writes refused after a failed snapshot) clear once an operator acts.
+ */
+const UNAVAILABLE_REPLY =
+  /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READONLY|NOREPLICAS|OOM|MISCONF)/
+
+/** A reply error that means our command is wrong: a bug, answered 500. */
+export class RedisCommandError extends Error {
+  override readonly name = 'RedisCommandError'
+}
 
 export interface RedisStoreOptions {
   client: RedisClient
@@ -38,6 +48,10 @@ export class RedisStore implements Store {
 
   get client(): RedisClient {
     return this.#client
+  }
+
+  get keyspace(): Keyspace {
+    return this.#keys
   }
 
   async ping(): Promise<void> {
@@ -210,21 +224,36 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Runs a command, turning "Redis is not reachable" into StoreUnavailableError. A reply
-   * error that means our command is wrong stays as it is: that is a bug, not an outage. */
+  /**
+   * Runs a command, turning "Redis cannot serve" into StoreUnavailableError and "Redis refused
+   * our command" into RedisCommandError. Neither keeps the ioredis error: it carries the
+   * command's arguments (bootstrap JWTs, private signing keys), and errors end up in logs.
+   */
   async #call<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command()
     } catch (error) {
-      if (isCommandFault(error)) throw error
-      throw new StoreUnavailableError('redis is unavailable', { cause: error })
+      if (error instanceof StoreUnavailableError || error instanceof RedisCommandError) throw error
+      const { name, message } = error as Error
+      const commandName = (error as { command?: { name?: string } }).command?.name
+      const detail = `${commandName ? `${commandName}: ` : ''}${message}`
+      if (name === 'ReplyError' && !isUnavailableReply(error as ReplyWithCauses)) {
+        throw new RedisCommandError(`redis refused ${detail}`)
+      }
+      throw new StoreUnavailableError(`redis is unavailable (${name}: ${detail})`)
     }
   }
 }
 
-function isCommandFault(error: unknown): boolean {
-  const { name, message } = error as Error
-  return name === 'ReplyError' && !TRANSIENT_REPLY.test(String(message))
+interface ReplyWithCauses {
+  message: string
+  /** Set on EXECABORT: the errors that made Redis discard the transaction. */
+  previousErrors?: { message: string }[]
+}
+
+function isUnavailableReply(error: ReplyWithCauses): boolean {
+  const causes = [error, ...(error.previousErrors ?? [])]
+  return causes.some((cause) => UNAVAILABLE_REPLY.test(String(cause.message)))
 }
 
 type ExecReply = [Error | null, unknown][] | null
