@@ -2,8 +2,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyPluginAsync } from 'fastify'
 import { pageAsset } from './assets.js'
 import { docsPrefill, withDevExamples } from './docs-prefill.js'
+import { DOCS_PREFIX } from './paths.js'
 
-export const DOCS_PREFIX = '/docs'
 
 /**
  * Everything /docs loads comes from this server: Swagger UI's own files, served by the plugin.
