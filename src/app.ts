@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { clockFromConfig, type Clock } from './clock.js'
 import type { Config } from './config/schema.js'
 import { trustProxySetting } from './config/trust-proxy.js'
+import { documentCommonResponses } from './http/common-responses.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js'
@@ -96,7 +97,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.addHook('onRoute', (route) => methods.add(route.method, route.url))
+  app.addHook('onRoute', (route) => {
+    methods.add(route.method, route.url)
+    documentCommonResponses(route)
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -28,6 +28,8 @@ export class SharedDocument<T> {
   #value: T
   /** Bumped on each adoption of our own write, so a read that started before it is dropped. */
   #localWrites = 0
+  /** The stored text last adopted; `undefined` until the first read. */
+  #lastRaw: string | null | undefined = undefined
 
   constructor(options: SharedDocumentOptions<T>) {
     this.#options = options
@@ -44,6 +46,10 @@ export class SharedDocument<T> {
     const raw = await this.#options.store.getDocument(this.#options.name)
     // A write of ours that landed while this read was in flight is newer than what we read.
     if (this.#localWrites !== writesBefore) return
+    // Only a change is adopted: re-applying an unchanged document every period would, for
+    // example, undo a test's own move of its in-process clock between two reads.
+    if (raw === this.#lastRaw) return
+    this.#lastRaw = raw
     this.#adopt(this.#options.parse(raw))
   }
 
@@ -60,11 +66,14 @@ export class SharedDocument<T> {
       const next = await change(current)
       if (next === null) {
         this.#localWrites += 1
+        this.#lastRaw = raw
         this.#adopt(current)
         return current
       }
-      if (await store.compareAndSetDocument(name, raw, JSON.stringify(next))) {
+      const written = JSON.stringify(next)
+      if (await store.compareAndSetDocument(name, raw, written)) {
         this.#localWrites += 1
+        this.#lastRaw = written
         this.#adopt(next)
         return next
       }

@@ -199,7 +199,7 @@ t.test('Prefer: code=<status> forces a documented status for one request', async
     t.equal(refused.statusCode, 400, `code=${code}: 400`)
     t.match(refused.json(), {
       error_code: 'invalid_request',
-      message: /documented: 200, 400, 401, 403, 404, 500, 503/,
+      message: /documented: 200, 400, 401, 403, 404, 414, 500, 503/,
     }, `code=${code}: names the allowed statuses`)
   }
   await arm(app, { operation_id: TASKS, status: 500, count: 1 })

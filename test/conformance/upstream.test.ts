@@ -15,6 +15,7 @@ const ERROR_STATUS_REASONS: Record<string, string> = {
   '403': 'CONTRACT.md Tenancy: not a member of X-Org, or an agent token for another integration',
   '404': 'CONTRACT.md Tenancy: an integration that does not exist or belongs to another org',
   '413': 'CONTRACT.md Errors: a body over the limit of the operation',
+  '414': 'a query string or path parameter over its limit, on every operation',
   '415': 'http-edges.md case 2: a body that is not application/json',
   '429': 'a bounded queue (queue_full) or rate limiting (rate_limited)',
   '500': 'an unexpected fault, in the envelope without detail',
@@ -45,12 +46,13 @@ export const ALLOWANCES: Allowances = {
       'CONTRACT.md bootstrap-token: an optional X-Org narrows the org',
   },
   extraStatuses: {
-    get_lan_agent_meta: reasons('503'),
-    post_lan_agent_cli_token: reasons('400', '413', '415', '503'),
-    post_lan_agent_cli_bootstrap_token: reasons('403', '404', '413', '415', '429'),
-    get_lan_agent_cli_bootstrap_sh: reasons('429', '500'),
-    get_integration_lan_agent_tasks: reasons('400', '403', '404', '500', '503'),
-    post_integration_lan_agent_task_spec: reasons('403', '404', '413', '415', '429', '500', '503'),
+    get_lan_agent_meta: reasons('414', '503'),
+    post_lan_agent_cli_token: reasons('400', '413', '414', '415', '429', '503'),
+    post_lan_agent_cli_bootstrap_token: reasons('403', '404', '413', '414', '415', '429'),
+    get_lan_agent_cli_bootstrap_sh: reasons('414', '429', '500'),
+    get_integration_lan_agent_tasks: reasons('400', '403', '404', '414', '500', '503'),
+    post_integration_lan_agent_task_spec:
+      reasons('403', '404', '413', '414', '415', '429', '500', '503'),
   },
   extraProperties: {
     'ApiErrorResponse.correlationId': 'CONTRACT.md Errors: the request id, as in X-Request-Id',
