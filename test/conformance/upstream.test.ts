@@ -40,6 +40,7 @@ export const ALLOWANCES: Allowances = {
         'post_admin_faults', 'delete_admin_faults', 'get_admin_keys', 'post_admin_keys_rotate',
       ].map((id) => [id, 'issue 5: the test-control surface under /__admin']),
     ),
+    get_admin_state: 'issue 9: what the live view at /__admin/ui shows',
   },
   extraParameters: {
     'post_lan_agent_cli_bootstrap_token header x-org':
