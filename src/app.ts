@@ -44,6 +44,9 @@ import meta from './routes/lan-agent/meta.js'
 import { components } from './schemas/components.js'
 import { openapiDocument } from './openapi/document.js'
 import { API_PREFIX } from './openapi/prefix.js'
+import adminUi from './pages/admin-ui.js'
+import docs from './pages/docs.js'
+import { DOCS_PREFIX } from './pages/paths.js'
 import { loadSeed } from './seed/load.js'
 import type { Seed } from './seed/schema.js'
 import type { Store } from './store/types.js'
@@ -152,5 +155,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   )
+  if (config.DOCS_ENABLED) await app.register(docs)
+  if (app.admin) {
+    const docsPath = config.DOCS_ENABLED ? DOCS_PREFIX : null
+    await app.register(adminUi, { prefix: ADMIN_PREFIX, adminBase: ADMIN_PREFIX, docsPath })
+  }
   return app
 }

@@ -136,6 +136,9 @@ export const ConfigSchema = Type.Object({
   MIN_SUPPORTED_AGENT_VERSION: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Directory URL holding agent builds and SHA256SUMS; unset means this server's dist route. */
   AGENT_DOWNLOAD_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
+
+  /** The API reference page at /docs (read-only; it fills in credentials only for the dev seed). */
+  DOCS_ENABLED: Type.Boolean({ default: true }),
 })
 
 export type Config = Static<typeof ConfigSchema>

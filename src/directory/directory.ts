@@ -98,6 +98,10 @@ export class Directory {
     return this.#users.get(id)
   }
 
+  users(): User[] {
+    return [...this.#users.values()]
+  }
+
   org(id: string): Org | undefined {
     return this.#orgs.get(id)
   }

@@ -27,11 +27,11 @@ async function clientIp(t: Parameters<typeof buildTestApp>[0], trust: string | u
   const built = await buildTestApp(t, { env: trust === undefined ? {} : { TRUST_PROXY: trust } })
   if (!built) throw new Error('no app')
   // A probe route added before the app is ready: it shows what request.ip resolved to.
-  built.app.get('/test/ip', async (request) => ({ ip: request.ip }))
+  built.app.get('/test-only/ip', async (request) => ({ ip: request.ip }))
   const seen = async (remoteAddress: string, forwarded: string) =>
     (
       await built.app.inject({
-        url: '/test/ip',
+        url: '/test-only/ip',
         remoteAddress,
         headers: { 'x-forwarded-for': forwarded },
       })

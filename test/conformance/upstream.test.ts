@@ -30,6 +30,7 @@ export const ALLOWANCES: Allowances = {
     get_healthz: 'liveness probe for deployments',
     get_readyz: 'readiness probe: storage answers and a signing key is loaded',
     get_openapi_document: 'the generated document, served for SDK generators',
+    get_metrics: 'issue 8: Prometheus metrics for staging',
     get_lan_agent_dist_index: 'CONTRACT.md: the reference agent builds the installer downloads',
     get_lan_agent_dist_file: 'CONTRACT.md: the reference agent builds the installer downloads',
     ...Object.fromEntries(
@@ -39,6 +40,7 @@ export const ALLOWANCES: Allowances = {
         'post_admin_faults', 'delete_admin_faults', 'get_admin_keys', 'post_admin_keys_rotate',
       ].map((id) => [id, 'issue 5: the test-control surface under /__admin']),
     ),
+    get_admin_state: 'issue 9: what the live view at /__admin/ui shows',
   },
   extraParameters: {
     'post_lan_agent_cli_bootstrap_token header x-org':

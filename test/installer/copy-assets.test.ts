@@ -11,7 +11,12 @@ t.test('copy-assets puts the template and the agent beside the compiled code', a
   const out = tempDir(t, 'assets')
   const result = spawnSync(process.execPath, [SCRIPT, SRC, out], { encoding: 'utf8' })
   t.equal(result.status, 0, 'it succeeds', { stderr: result.stderr })
-  for (const path of ['installer/template/bootstrap.sh.tpl', 'agent/lan-agent.sh']) {
+  const paths = [
+    'installer/template/bootstrap.sh.tpl',
+    'agent/lan-agent.sh',
+    'pages/assets/docs-prefill.js',
+  ]
+  for (const path of paths) {
     t.equal(readFileSync(join(out, path), 'utf8'), readFileSync(join(SRC, path), 'utf8'),
       `${path} is copied to the same relative path`)
   }

@@ -52,6 +52,14 @@ function isAdminPath(request: FastifyRequest): boolean {
 }
 
 /**
+ * The pages (/docs, /__admin/ui) and their files are hidden from the document: they are no API
+ * traffic, and the dozen files of one page load would push real calls out of the journal.
+ */
+function isPageRoute(request: FastifyRequest): boolean {
+  return (request.routeOptions.schema as { hide?: unknown } | undefined)?.hide === true
+}
+
+/**
  * The test-control surface's services and hooks: shared state (fixtures, faults, clock) synced
  * through the store, the request journal, and fault injection. Registered before the routes, so
  * its onRoute hook sees every operation's documented statuses. Its routes live in
@@ -139,7 +147,7 @@ export default fp(
     // Callback-style hooks with a synchronous fast path: every request passes through them, and
     // a promise per hook per request measurably slows the API down.
     app.addHook('onRequest', (request, reply, done) => {
-      if (isAdminPath(request)) return done()
+      if (isAdminPath(request) || isPageRoute(request)) return done()
       request.adminTrace = { receivedAt: clock.now(), payload: undefined }
       const operationId = operationIdOf(request)
       const operation = operationId === null ? undefined : operations.get(operationId)

@@ -6,6 +6,7 @@ import fixtures from './fixtures.js'
 import keys from './keys.js'
 import requests from './requests.js'
 import reset from './reset.js'
+import state from './state.js'
 
 /** The admin routes, mounted under /__admin only when the surface is enabled. */
 const admin: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,6 +22,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(clock)
   await app.register(faults)
   await app.register(keys)
+  await app.register(state)
 }
 
 export default admin
