@@ -147,7 +147,14 @@ export async function startServer(options: ServerOptions): Promise<Target> {
     options.name,
     process.execPath,
     [...(options.nodeArgs ?? []), entry],
-    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...options.env },
+    {
+      NODE_ENV: 'production',
+      // Production refuses the dev seed unless told; the bench uses it as SDK tests do.
+      ALLOW_DEV_SEED: 'true',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...options.env,
+    },
     options.repoRoot,
   )
   const origin = `http://127.0.0.1:${port}`
