@@ -1,7 +1,14 @@
 // Runs one load job in a separate process (drive.ts) and reads its summary.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { DriveJob, DriveResult } from './operations.js'
+
+const drivers = new Set<ChildProcess>()
+
+/** Ends the load generators still running (on Ctrl-C). */
+export function stopDrivers(): void {
+  for (const child of drivers) child.kill('SIGKILL')
+}
 
 /** Runs the job; `onMeasuring` is called when the warm-up is over and the measured run starts. */
 export async function drive(
@@ -14,6 +21,8 @@ export async function drive(
     ['--import', 'tsx', resolve(repoRoot, 'scripts/bench/drive.ts')],
     { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] },
   )
+  drivers.add(child)
+  child.once('exit', () => drivers.delete(child))
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => {
     const before = out

@@ -27,6 +27,20 @@ export async function connectBenchRedis(): Promise<Redis | null> {
   }
 }
 
+const onInterrupt = new Set<() => Promise<unknown>>()
+
+/** Has the keys under `prefix` deleted if the bench is interrupted (Ctrl-C) before it deletes
+ * them itself; the returned function withdraws that. */
+export function deleteOnInterrupt(client: Redis, prefix: string): () => void {
+  const cleanup = () => deleteByPrefix(client, prefix)
+  onInterrupt.add(cleanup)
+  return () => onInterrupt.delete(cleanup)
+}
+
+export async function interruptCleanups(): Promise<void> {
+  await Promise.allSettled([...onInterrupt].map((cleanup) => cleanup()))
+}
+
 /** Deletes every key under `prefix`; UNLINK frees big queues off Redis's main thread. */
 export async function deleteByPrefix(client: Redis, prefix: string): Promise<number> {
   let cursor = '0'

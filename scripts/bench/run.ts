@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { stopDrivers } from './drive-client.js'
 import {
   log,
   machineLine,
@@ -25,7 +26,14 @@ import {
   type LoadSettings,
 } from './measure.js'
 import type { DriveResult, OperationName } from './operations.js'
-import { BENCH_REDIS_URL, benchPrefix, connectBenchRedis, deleteByPrefix } from './redis.js'
+import {
+  BENCH_REDIS_URL,
+  benchPrefix,
+  connectBenchRedis,
+  deleteByPrefix,
+  deleteOnInterrupt,
+  interruptCleanups,
+} from './redis.js'
 import { errorCount, ratio, table, type Row } from './report.js'
 import { runScale } from './scale.js'
 import {
@@ -136,6 +144,7 @@ async function main() {
 
   const redis = servers.has('redis') ? await connectBenchRedis() : null
   const prefix = benchPrefix()
+  if (redis) deleteOnInterrupt(redis, prefix)
   const notes: string[] = []
   if (servers.has('redis') && !redis) notes.push(`no Redis at ${BENCH_REDIS_URL}: Redis rows skipped`)
   if (!contract.upstream && !args['no-prism']) {
@@ -278,7 +287,8 @@ async function main() {
 }
 
 process.once('SIGINT', () => {
+  stopDrivers()
   stopAll()
-  process.exit(130)
+  void interruptCleanups().finally(() => process.exit(130))
 })
 await main()

@@ -26,6 +26,7 @@ import {
   benchPrefix,
   connectBenchRedis,
   deleteByPrefix,
+  deleteOnInterrupt,
   memoryUsage,
   usedMemory,
 } from './redis.js'
@@ -65,6 +66,7 @@ export async function runScale(
   const redis = await connectBenchRedis()
   if (!redis) throw new Error(`--scale needs Redis; none answers at ${BENCH_REDIS_URL}`)
   const prefixes = { small: benchPrefix(), large: benchPrefix() }
+  for (const prefix of Object.values(prefixes)) deleteOnInterrupt(redis, prefix)
   const store = new RedisStore({ client: redis, prefix: prefixes.large, ownsClient: false })
   const servers: Target[] = []
   try {
