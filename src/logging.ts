@@ -1,11 +1,22 @@
 import type { FastifyRequest } from 'fastify'
 import type { LoggerOptions } from 'pino'
 
-/** Query parameters that carry secrets and must never reach a log line. */
-const SECRET_QUERY_PARAMS = /([?&](?:key|token|access_token)=)[^&#]*/gi
-
+/**
+ * Every query value is replaced: a parameter name can be percent-encoded (`?%6Bey=` is `key`),
+ * so redacting by name would let a bootstrap key through. Names stay, for the operator.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
+  const at = url.indexOf('?')
+  if (at < 0) return url
+  const redacted = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      return eq < 0 ? (pair === '' ? '' : '[redacted]') : `${pair.slice(0, eq)}=[redacted]`
+    })
+    .join('&')
+  return `${url.slice(0, at)}?${redacted}`
 }
 
 /**

@@ -11,6 +11,9 @@ import type { AgentRelease } from '../plugins/app/agent-release.js'
 import type { BootstrapRecord, Store } from '../store/types.js'
 import { checkApiBaseUrl, checkDeviceId } from './request-values.js'
 
+/** The task id of the long-running agent; every other task id runs once. */
+export const SERVE_TASK = 'serve'
+
 export interface MintRequest {
   task_id: string
   api_base_url: string
@@ -73,6 +76,13 @@ export class BootstrapService {
         throw new ApiError('integration_not_found', 'No such integration in your organisations.')
       }
       orgIds = [integration.orgId]
+    }
+    if (integrationId === null && request.task_id !== SERVE_TASK) {
+      // The agent fetches a one-shot task's spec from its integration's queue.
+      throw new ApiError(
+        'invalid_request',
+        `A one-shot task needs integration_id; only "${SERVE_TASK}" runs without one.`,
+      )
     }
     const apiBaseUrl = checkApiBaseUrl(request.api_base_url)
     const deviceId = checkDeviceId(request.device_id)
