@@ -32,9 +32,6 @@ const reset: FastifyPluginAsyncTypebox = async (app) => {
     }
     const orgId = canonicalUlid(org)
     if (orgId === null) throw new ApiError('invalid_request', 'org must be an organisation ULID.')
-    if (!app.directory.org(orgId)) {
-      throw new ApiError('invalid_request', `No organisation ${orgId}: nothing was reset.`)
-    }
     const summary = await resetOrg(admin.reset, orgId)
     log.info({ orgId, removed: summary.removed }, 'org reset to the seed')
     return summary
