@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { clockFromConfig, type Clock } from './clock.js'
 import type { Config } from './config/schema.js'
 import { fastifyTrustProxy } from './config/trust-proxy.js'
+import { AccessLog } from './http/access-log.js'
 import { documentCommonResponses } from './http/common-responses.js'
 import { registerBodyParsers } from './http/body-parsers.js'
 import { registerErrorHandling } from './http/error-handler.js'
@@ -14,7 +15,8 @@ import { queryLimit } from './http/request-limits.js'
 import { requestIdGenerator } from './http/request-id.js'
 import { seededRandom } from './ids/prng.js'
 import { createIdGenerator, type IdGenerator } from './ids/ulid.js'
-import { loggerOptions } from './logging.js'
+import { randomUlidSource } from './ids/random-ulid.js'
+import { logDestination, loggerOptions } from './logging.js'
 import { ADMIN_PREFIX } from './admin/operations.js'
 import admin from './plugins/app/admin.js'
 import agentRelease from './plugins/app/agent-release.js'
@@ -70,14 +72,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? clockFromConfig(config)
   const seeded = config.DETERMINISTIC_SEED
   const ids = options.ids ?? createIdGenerator(seeded ? seededRandom(seeded) : undefined)
+  // Request ids are public (X-Request-Id), so they never come from the generator that mints
+  // keys (see random-ulid.ts); a seeded run gets its own seeded stream to stay reproducible.
+  const seededRequestIds = seeded ? createIdGenerator(seededRandom(`${seeded}:request-ids`)) : null
+  const requestIds = seededRequestIds
+    ? (now: number) => seededRequestIds.next(now)
+    : randomUlidSource()
   const methods = new MethodIndex()
 
   const app = Fastify({
     logger:
       options.logger === undefined
-        ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
+        ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream ?? logDestination() }
         : options.logger,
-    genReqId: requestIdGenerator(ids, () => clock.now()),
+    logController: new AccessLog(),
+    genReqId: requestIdGenerator(requestIds, () => clock.now()),
     requestIdHeader: false,
     // Only decides request.ip (rate limits, logs); URLs never come from forwarded headers.
     trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
@@ -107,8 +116,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     methods.add(route.method, route.url)
     documentCommonResponses(route)
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
   registerDraining(app)
   app.addHook('onRequest', queryLimit(config.MAX_QUERY_BYTES))

@@ -52,7 +52,9 @@ function slowUpload(base: string, taskId: string, correlationId: string) {
 
 t.test('SIGTERM under load: running requests finish, every reply is whole, exit 0', async (t) => {
   const dataDir = tempDir(t, 'shutdown')
-  const server = await LoggedServer.start(t, { DATA_DIR: dataDir })
+  // At debug the server logs the start of each request, which is how this test knows the
+  // slow upload has arrived (at info there is only the line at completion).
+  const server = await LoggedServer.start(t, { DATA_DIR: dataDir, LOG_LEVEL: 'debug' })
   const slow = slowUpload(server.url, 'in-flight-at-sigterm', 'slow-upload-1')
   await server.waitForLog((line) => line.reqId === 'slow-upload-1')
 
@@ -124,7 +126,7 @@ t.test('SIGTERM under load: running requests finish, every reply is whole, exit 
 })
 
 t.test('a request that never finishes cannot hold shutdown past the grace period', async (t) => {
-  const server = await LoggedServer.start(t, { SHUTDOWN_GRACE_MS: '1500' })
+  const server = await LoggedServer.start(t, { SHUTDOWN_GRACE_MS: '1500', LOG_LEVEL: 'debug' })
   t.ok(
     server.lines.some((line) => /in memory only/.test(line.msg)),
     'without DATA_DIR, the start says that a restart loses the state',

@@ -130,17 +130,11 @@ export class RedisStore implements Store {
 
   async putBootstrapKey(record: BootstrapRecord, now: number): Promise<void> {
     const ttlMs = Math.max(1, record.expiresAt - now)
-    const index = this.#keys.bootstrapIndex()
     await this.#call(() =>
-      this.#client
-        .multi()
-        .set(this.#keys.bootstrapKey(record.key), JSON.stringify(record), 'PX', ttlMs)
-        .zremrangebyscore(index, '-inf', now)
-        .zadd(index, record.expiresAt, record.key)
-        .pexpire(index, ttlMs, 'GT')
-        .pexpire(index, ttlMs, 'NX')
-        .exec()
-        .then(failOnQueuedError),
+      this.#client.lanPutBootstrapKey(
+        this.#keys.bootstrapKey(record.key), this.#keys.bootstrapIndex(),
+        JSON.stringify(record), ttlMs, now, record.expiresAt, record.key,
+      ),
     )
   }
 
@@ -150,15 +144,12 @@ export class RedisStore implements Store {
   }
 
   async takeBootstrapKey(key: string, now: number): Promise<BootstrapRecord | null> {
-    const replies = await this.#call(() =>
-      this.#client
-        .multi()
-        .getdel(this.#keys.bootstrapKey(key))
-        .zrem(this.#keys.bootstrapIndex(), key)
-        .exec()
-        .then(failOnQueuedError),
+    const raw = await this.#call(() =>
+      this.#client.lanTakeBootstrapKey(
+        this.#keys.bootstrapKey(key), this.#keys.bootstrapIndex(), key,
+      ),
     )
-    return liveRecord(replies[0] as string | null, now)
+    return liveRecord(raw, now)
   }
 
   async listBootstrapKeys(now: number): Promise<BootstrapRecord[]> {

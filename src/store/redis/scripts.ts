@@ -7,6 +7,8 @@ const scripts = {
   lanPutTask: { file: 'put-task.lua', numberOfKeys: 4, pruneFirst: true },
   lanListTasks: { file: 'list-tasks.lua', numberOfKeys: 3, pruneFirst: true },
   lanCompareAndSet: { file: 'compare-and-set.lua', numberOfKeys: 1, pruneFirst: false },
+  lanPutBootstrapKey: { file: 'put-bootstrap-key.lua', numberOfKeys: 2, pruneFirst: false },
+  lanTakeBootstrapKey: { file: 'take-bootstrap-key.lua', numberOfKeys: 2, pruneFirst: false },
   // Takes a varying number of keys: the caller passes the count first.
   lanClearBootstrapKeys: {
     file: 'clear-bootstrap-keys.lua',
@@ -32,6 +34,11 @@ declare module 'ioredis' {
     lanCompareAndSet(
       key: string, expectAbsent: '0' | '1', expected: string, next: string,
     ): Result<number, Context>
+    lanPutBootstrapKey(
+      record: string, index: string,
+      recordJson: string, ttlMs: number, now: number, expiresAt: number, key: string,
+    ): Result<number, Context>
+    lanTakeBootstrapKey(record: string, index: string, key: string): Result<string | null, Context>
     lanClearBootstrapKeys(
       numberOfKeys: number, index: string, ...keysThenIds: string[]
     ): Result<number, Context>
