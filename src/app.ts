@@ -128,7 +128,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const schema of components) app.addSchema(schema)
 
   await app.register(swagger, openapiDocument())
-  await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  const seed = options.seed ?? loadSeed(config.LAN_AGENT_SEED)
+  await app.register(core, { config, clock, ids, seed })
   await app.register(cors)
   await app.register(storePlugin, { store: options.store })
   await app.register(metricsPlugin)

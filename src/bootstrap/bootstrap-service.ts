@@ -133,7 +133,9 @@ export class BootstrapService {
   async render(key: string, consume: boolean): Promise<RenderedInstaller> {
     const { config, clock, store, tokens, release } = this.#o
     const now = clock.now()
-    const record = consume ? await store.takeBootstrapKey(key, now) : await store.getBootstrapKey(key, now)
+    const record = consume
+      ? await store.takeBootstrapKey(key, now)
+      : await store.getBootstrapKey(key, now)
     if (!record) throw new ApiError('bootstrap_key_rejected', REJECTED)
     const claims = await tokens.verifyBootstrapToken(record.token).catch((error: unknown) => {
       if (error instanceof ApiError && error.code === 'invalid_credentials') {

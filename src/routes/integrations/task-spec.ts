@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../errors/api-error.js'
 import { taskSpecView } from '../../queue/task-queue.js'
 import {
+  type TaskSpecRequest,
   LanAgentTaskSpecRequest,
   LanAgentTaskSpecResponse,
 } from '../../schemas/components.js'
@@ -46,7 +47,7 @@ const taskSpec: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: integrationScope(app),
     },
     async (request) => {
-      const body = request.body as { lan_protocol_version: number; task_id: string; payload: unknown }
+      const body = request.body as TaskSpecRequest
       if (body.lan_protocol_version < config.LAN_PROTOCOL_MIN_VERSION) {
         throw new ApiError(
           'lan_protocol_too_old',
