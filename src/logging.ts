@@ -7,7 +7,9 @@ import { destination, type DestinationStream, type LoggerOptions } from 'pino'
  */
 export function redactUrl(url: string): string {
   // Most URLs have no query at all: they pass untouched, at no cost (docs/bench/).
-  const at = url.indexOf('?')
+  // An `&` before any `?` is censored from there too: such a URL is a client's mistake, and
+  // whatever follows it may still be a secret it meant to send as a query.
+  const at = url.search(/[?&]/)
   if (at < 0) return url
   const redacted = url
     .slice(at + 1)
@@ -17,7 +19,7 @@ export function redactUrl(url: string): string {
       return eq < 0 ? (pair === '' ? '' : '[redacted]') : `${pair.slice(0, eq)}=[redacted]`
     })
     .join('&')
-  return `${url.slice(0, at)}?${redacted}`
+  return `${url.slice(0, at + 1)}${redacted}`
 }
 
 const CENSOR = '[redacted]'
