@@ -246,6 +246,8 @@ async function ownServer(redisUrl: string): Promise<{ base: string; child: Child
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
+      // The soak calls as the dev seed's users: production refuses that seed unless told to.
+      ALLOW_DEV_SEED: 'true',
       HOST: '127.0.0.1',
       PORT: String(port),
       REDIS_URL: redisUrl,

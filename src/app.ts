@@ -92,6 +92,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     bodyLimit: 64 * 1024,
     http: {
+      // Node would refuse a request without Host with a bare 400 outside the envelope; no
+      // route reads Host (URLs come from PUBLIC_BASE_URL), so its absence is harmless here.
+      requireHostHeader: false,
       maxHeaderSize: config.MAX_HEADER_BYTES,
       headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000),
       // Node checks the timeouts on this period (30 s by default), so a short timeout
@@ -125,7 +128,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const schema of components) app.addSchema(schema)
 
   await app.register(swagger, openapiDocument())
-  await app.register(core, { config, clock, ids, seed: options.seed ?? loadSeed(config.LAN_AGENT_SEED) })
+  const seed = options.seed ?? loadSeed(config.LAN_AGENT_SEED)
+  await app.register(core, { config, clock, ids, seed })
   await app.register(cors)
   await app.register(storePlugin, { store: options.store })
   await app.register(metricsPlugin)

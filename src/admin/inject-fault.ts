@@ -7,6 +7,8 @@ import type { OperationInfo } from './operations.js'
 import { preferredCode } from './prefer.js'
 
 export interface Injection {
+  /** False when ADMIN_TOKEN is set: only faults armed through the admin API apply then. */
+  honourPrefer: boolean
   faults: FaultBook
   recording: Recording
   replyContext: (request: FastifyRequest) => FaultReplyContext
@@ -22,9 +24,10 @@ export async function injectFault(
   request: FastifyRequest,
   reply: FastifyReply,
   operation: OperationInfo,
-  { faults, recording, replyContext }: Injection,
+  injection: Injection,
 ): Promise<void> {
-  const preferred = preferredCode(request.headers.prefer)
+  const { faults, recording, replyContext } = injection
+  const preferred = injection.honourPrefer ? preferredCode(request.headers.prefer) : null
   if (preferred !== null) {
     const status = /^[1-5][0-9]{2}$/.test(preferred) ? Number(preferred) : NaN
     if (!operation.statuses.includes(status)) {

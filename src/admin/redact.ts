@@ -93,7 +93,10 @@ export class Redactor {
     return out
   }
 
-  /** A URL with secret query parameters blanked and everything else scrubbed as text. */
+  /**
+   * A URL with every query value blanked (names can be encoded or decorated, `?key[]=`, so
+   * judging by name would miss some) and the path scrubbed as text.
+   */
   url(url: string): string {
     const q = url.indexOf('?')
     if (q < 0) return this.text(url)
@@ -103,9 +106,9 @@ export class Redactor {
       .map((pair) => {
         const eq = pair.indexOf('=')
         const name = decodeURIComponentSafe(eq < 0 ? pair : pair.slice(0, eq))
-        if (eq < 0 || !SECRET_NAME.test(name)) return this.text(pair)
-        this.learn(decodeURIComponentSafe(pair.slice(eq + 1)))
-        return `${pair.slice(0, eq)}=${REDACTED}`
+        if (eq < 0) return pair === '' ? '' : REDACTED
+        if (SECRET_NAME.test(name)) this.learn(decodeURIComponentSafe(pair.slice(eq + 1)))
+        return `${this.text(pair.slice(0, eq))}=${REDACTED}`
       })
     return `${this.text(url.slice(0, q))}?${params.join('&')}`
   }

@@ -60,7 +60,11 @@ export async function authenticate(
   }
 }
 
-function userPrincipal(user: User | undefined, via: 'api_key' | 'session', what: string): Principal {
+function userPrincipal(
+  user: User | undefined,
+  via: 'api_key' | 'session',
+  what: string,
+): Principal {
   if (!user) throw unauthorized('invalid_credentials', `The ${what} is not recognised.`)
   return { kind: 'user', userId: user.id, orgIds: user.orgIds, via }
 }

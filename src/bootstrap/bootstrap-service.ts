@@ -11,6 +11,9 @@ import type { AgentRelease } from '../plugins/app/agent-release.js'
 import type { BootstrapRecord, Store } from '../store/types.js'
 import { checkApiBaseUrl, checkDeviceId } from './request-values.js'
 
+/** The task id of the long-running agent; every other task id runs once. */
+export const SERVE_TASK = 'serve'
+
 export interface MintRequest {
   task_id: string
   api_base_url: string
@@ -74,6 +77,13 @@ export class BootstrapService {
       }
       orgIds = [integration.orgId]
     }
+    if (integrationId === null && request.task_id !== SERVE_TASK) {
+      // The agent fetches a one-shot task's spec from its integration's queue.
+      throw new ApiError(
+        'invalid_request',
+        `A one-shot task needs integration_id; only "${SERVE_TASK}" runs without one.`,
+      )
+    }
     const apiBaseUrl = checkApiBaseUrl(request.api_base_url)
     const deviceId = checkDeviceId(request.device_id)
     const ttl = config.BOOTSTRAP_KEY_TTL_SECONDS
@@ -123,7 +133,9 @@ export class BootstrapService {
   async render(key: string, consume: boolean): Promise<RenderedInstaller> {
     const { config, clock, store, tokens, release } = this.#o
     const now = clock.now()
-    const record = consume ? await store.takeBootstrapKey(key, now) : await store.getBootstrapKey(key, now)
+    const record = consume
+      ? await store.takeBootstrapKey(key, now)
+      : await store.getBootstrapKey(key, now)
     if (!record) throw new ApiError('bootstrap_key_rejected', REJECTED)
     const claims = await tokens.verifyBootstrapToken(record.token).catch((error: unknown) => {
       if (error instanceof ApiError && error.code === 'invalid_credentials') {

@@ -62,6 +62,10 @@ function crossChecks(config: Config): string[] {
   if (config.CLOCK_FROZEN_AT !== undefined && Number.isNaN(Date.parse(config.CLOCK_FROZEN_AT))) {
     problems.push('CLOCK_FROZEN_AT: is not a valid date and time')
   }
+  for (const name of ['PUBLIC_BASE_URL', 'AGENT_DOWNLOAD_BASE_URL'] as const) {
+    const problem = plainUrlProblem(config[name])
+    if (problem) problems.push(`${name}: ${problem}`)
+  }
   try {
     parseTrustProxy(config.TRUST_PROXY)
   } catch (error) {
@@ -79,4 +83,21 @@ function crossChecks(config: Config): string[] {
     )
   }
   return problems
+}
+
+/** A base URL goes into replies and scripts: an absolute http(s) URL and nothing more. */
+function plainUrlProblem(value: string | undefined): string | null {
+  if (value === undefined) return null
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'is not an absolute URL'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https'
+  if (url.username || url.password) return 'must not hold credentials'
+  if (url.search || url.hash || /[?#'"`$\\]/.test(value)) {
+    return 'must not hold a query, a fragment, quotes, $ or backslashes'
+  }
+  return null
 }

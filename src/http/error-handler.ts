@@ -89,7 +89,11 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
 export function registerErrorHandling(app: FastifyInstance, methods: MethodIndex): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, request)
-    if (apiError.statusCode >= 500) {
+    const injected = reply.getHeader('x-fault-injected') !== undefined
+    if (injected) {
+      // A test asked for this failure: nothing went wrong, so no error line and no stack.
+      request.log.info({ error_code: apiError.code, fault: true }, 'injected fault answered')
+    } else if (apiError.statusCode >= 500) {
       request.log.error(
         { err: apiError.cause ?? error, error_code: apiError.code },
         'request failed',

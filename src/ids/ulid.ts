@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto'
-import { monotonicFactory, type ULIDFactory } from 'ulid'
+import { ulid } from 'ulid'
 
 /**
  * Canonical ULIDs: 26 Crockford base32 characters whose first character is 0-7 (anything larger
@@ -23,10 +23,15 @@ export interface IdGenerator {
   next(now: number): string
 }
 
-/** A generator backed by the ulid library; `random` makes the ids reproducible when seeded. */
+/**
+ * A generator backed by the ulid library; `random` makes the ids reproducible when seeded.
+ * Every id gets 80 fresh random bits. A monotonic factory would not do: when the clock goes
+ * back (a reset after moving it forward) it counts up from the last id, so anyone who saw one
+ * id (a request id) could guess the next bootstrap key.
+ */
 export function createIdGenerator(random?: () => number): IdGenerator {
-  const factory: ULIDFactory = monotonicFactory(random ?? pooledRandom())
-  return { next: (now) => factory(now) }
+  const source = random ?? pooledRandom()
+  return { next: (now) => ulid(now, source) }
 }
 
 /** Random bytes fetched per refill: one crypto call serves 256 ids of 16 random characters. */

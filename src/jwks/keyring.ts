@@ -13,7 +13,7 @@ export interface StoredKey {
   createdAt: number
   /** The key signs from this instant; before it, it is only published (rotation overlap). */
   activatesAt: number
-  /** Set when a newer key took over; the key stays published until every token it signed expired. */
+  /** When a newer key took over; stays published until every token it signed expired. */
   retiredAt: number | null
 }
 

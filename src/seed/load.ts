@@ -30,7 +30,9 @@ function checkReferences(seed: Seed, path: string): Seed {
     throw new SeedError(`seed ${path}: ${what}`)
   }
   for (const user of seed.users) {
-    for (const org of user.orgs) if (!orgs.has(org)) fail(`user ${user.id} names unknown org ${org}`)
+    for (const org of user.orgs) {
+      if (!orgs.has(org)) fail(`user ${user.id} names unknown org ${org}`)
+    }
   }
   for (const integration of seed.integrations) {
     if (!orgs.has(integration.org_id)) {

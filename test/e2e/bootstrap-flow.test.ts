@@ -79,7 +79,7 @@ async function flow(t: Test, server: ServerProcess) {
   })
 
   await t.test('an expired key: 401, and the body run by bash explains why', async (t) => {
-    const key = await mint(server, { task_id: TASK })
+    const key = await mint(server, { task_id: TASK, integration_id: INT_A1 })
     // The server clock is not reachable from here without the admin API, so an unknown key
     // stands in; both are the same 401 path (the route tests move the clock for expiry).
     const unknown = `${key.slice(0, 20)}ZZZZZZ`

@@ -116,9 +116,14 @@ t.test('body limits per route', async (t) => {
       headers: { ...ALICE, 'x-org': ORG_A },
       payload: { task_id: 'big', lan_protocol_version: 2, payload },
     })
-  const body = await spec('x'.repeat(2048 + 4096))
-  t.match(body.json(), { error_code: 'payload_too_large', limit_bytes: 2048 + 4096 },
-    'task-spec: the body may hold the payload limit plus 4 KiB of envelope')
+  const body = await spec('x'.repeat(2048 * 6 + 4096))
+  t.match(body.json(), { error_code: 'payload_too_large', limit_bytes: 2048 * 6 + 4096 },
+    'task-spec: the raw body may hold the payload limit in \\u escapes plus 4 KiB of envelope')
+  const escaped = await app.inject({
+    method: 'POST', url: taskSpecUrl(INT_A1), headers: { ...ALICE, 'x-org': ORG_A, 'content-type': 'application/json' },
+    payload: `{"task_id":"esc","lan_protocol_version":2,"payload":"${'\\u0041'.repeat(2000)}"}`,
+  })
+  t.equal(escaped.statusCode, 200, 'a payload within the limit written in escapes is stored')
   const payload = await spec('x'.repeat(2100))
   t.match(payload.json(), { error_code: 'payload_too_large', limit_bytes: 2048 },
     'task-spec: the payload itself is held to TASK_PAYLOAD_MAX_BYTES exactly')

@@ -90,6 +90,7 @@ t.test('values that would reach the installer are checked at mint time', async (
     ['api_base_url with a space', { api_base_url: 'http://host/api v1' }],
     ['api_base_url not a string', { api_base_url: 42 }],
     ['missing api_base_url', { api_base_url: undefined }],
+    ['a one-shot task without an integration', { task_id: 'waveshare.provision' }],
   ]
   for (const [what, extra] of refused) {
     const reply = await built.app.inject({ method: 'POST', url: URL_, headers: ALICE, payload: body(extra) })
@@ -98,7 +99,9 @@ t.test('values that would reach the installer are checked at mint time', async (
   }
   const hostile = await built.app.inject({
     method: 'POST', url: URL_, headers: ALICE,
-    payload: body({ device_id: "it's $(touch /tmp/p) `id`", task_id: 'a.b:c-d_e' }),
+    payload: body({
+      device_id: "it's $(touch /tmp/p) `id`", task_id: 'a.b:c-d_e', integration_id: INT_A1,
+    }),
   })
   t.equal(hostile.statusCode, 200, 'quotes, $( ) and backticks in device_id are allowed: quoting makes them inert')
   t.equal(await built.store.listBootstrapKeys(built.clock.now()).then((keys) => keys.length), 1,

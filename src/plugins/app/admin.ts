@@ -134,6 +134,7 @@ export default fp(
 
     const recording = { journal, redactor, maxBodyBytes: config.JOURNAL_BODY_MAX_BYTES }
     const injection = {
+      honourPrefer: config.ADMIN_TOKEN === undefined,
       faults,
       recording,
       replyContext: (request: FastifyRequest) => ({
@@ -151,9 +152,11 @@ export default fp(
       request.adminTrace = { receivedAt: clock.now(), payload: undefined }
       const operationId = operationIdOf(request)
       const operation = operationId === null ? undefined : operations.get(operationId)
+      // With ADMIN_TOKEN set, anyone could otherwise force errors on a shared staging server
+      // with a header: there, only faults armed through the authenticated admin API apply.
+      const prefer = config.ADMIN_TOKEN === undefined && request.headers.prefer !== undefined
       const targeted =
-        operation !== undefined &&
-        (request.headers.prefer !== undefined || faults.armedFor(operation.operationId))
+        operation !== undefined && (prefer || faults.armedFor(operation.operationId))
       if (!targeted) return done()
       injectFault(request, reply, operation, injection).then(() => done(), done)
     })
@@ -175,6 +178,14 @@ export default fp(
     )
     if (config.NODE_ENV === 'production') {
       log.warn('the admin surface is on in production: it can reset data and forge failures')
+    }
+    const loopback = /^(127\.|::1$|localhost$)/.test(config.HOST)
+    if (access.token === undefined && !loopback) {
+      log.warn(
+        { host: config.HOST },
+        'the admin surface is open without ADMIN_TOKEN on a non-loopback address: anyone who ' +
+          'reaches this port can add users and reset data; set ADMIN_TOKEN',
+      )
     }
   },
   { name: 'admin', dependencies: ['core', 'store', 'jwks', 'agent-release'] },

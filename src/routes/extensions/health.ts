@@ -49,9 +49,12 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         () => 'ok' as const,
         () => 'unavailable' as const,
       )
-      const signingKey = app.keyring.signingKey(app.clock.now()) ? ('ok' as const) : ('missing' as const)
+      const signing = app.keyring.signingKey(app.clock.now())
+      const signingKey = signing ? ('ok' as const) : ('missing' as const)
       const retry = { headers: { 'retry-after': '1' } }
-      if (store !== 'ok') throw new ApiError('storage_unavailable', 'Storage is unavailable.', retry)
+      if (store !== 'ok') {
+        throw new ApiError('storage_unavailable', 'Storage is unavailable.', retry)
+      }
       if (signingKey !== 'ok') {
         throw new ApiError('signing_unavailable', 'No signing key is loaded.', retry)
       }

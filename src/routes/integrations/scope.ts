@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { assertAgentScope, assertMember, findIntegration, readOrgHeader } from '../../auth/tenancy.js'
+import {
+  assertAgentScope,
+  assertMember,
+  findIntegration,
+  readOrgHeader,
+} from '../../auth/tenancy.js'
 import type { Integration } from '../../directory/directory.js'
 
 declare module 'fastify' {

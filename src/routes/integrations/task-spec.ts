@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../errors/api-error.js'
 import { taskSpecView } from '../../queue/task-queue.js'
 import {
+  type TaskSpecRequest,
   LanAgentTaskSpecRequest,
   LanAgentTaskSpecResponse,
 } from '../../schemas/components.js'
@@ -11,6 +12,11 @@ import { integrationScope } from './scope.js'
 
 /** Room for the envelope around a payload at its limit; the payload itself is checked exactly. */
 const ENVELOPE_ALLOWANCE_BYTES = 4096
+/**
+ * A payload within its limit as compact JSON may arrive written with `\uXXXX` escapes, six
+ * bytes a character: the raw body may be that much larger before the exact check decides.
+ */
+const ESCAPED_JSON_FACTOR = 6
 
 const schema = {
   operationId: 'post_integration_lan_agent_task_spec',
@@ -36,12 +42,12 @@ const taskSpec: FastifyPluginAsyncTypebox = async (app) => {
     '/integrations/:integration_id/lan-agent/task-spec',
     {
       schema,
-      bodyLimit: payloadLimit + ENVELOPE_ALLOWANCE_BYTES,
+      bodyLimit: payloadLimit * ESCAPED_JSON_FACTOR + ENVELOPE_ALLOWANCE_BYTES,
       onRequest: app.requireUserOrAgent,
       preValidation: integrationScope(app),
     },
     async (request) => {
-      const body = request.body as { lan_protocol_version: number; task_id: string; payload: unknown }
+      const body = request.body as TaskSpecRequest
       if (body.lan_protocol_version < config.LAN_PROTOCOL_MIN_VERSION) {
         throw new ApiError(
           'lan_protocol_too_old',

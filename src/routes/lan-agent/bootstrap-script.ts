@@ -90,7 +90,7 @@ const bootstrapScript: FastifyPluginAsyncTypebox = async (app) => {
           error.validationContext === 'querystring'
             ? invalidBootstrapKey()
             : toApiError(error, request)
-        if (apiError.statusCode >= 500) {
+        if (apiError.statusCode >= 500 && reply.getHeader('x-fault-injected') === undefined) {
           request.log.error({ err: apiError.cause ?? error, error_code: apiError.code }, 'failed')
         }
         return sendError(request, reply, apiError)

@@ -31,7 +31,8 @@ const cliToken: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const body = request.body as unknown
-      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+      const isObject = typeof body === 'object' && !Array.isArray(body)
+      if (body !== undefined && body !== null && !isObject) {
         throw new ApiError('invalid_request', 'This operation takes no body, or a JSON object.')
       }
       const principal = request.principal!

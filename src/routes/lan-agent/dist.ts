@@ -25,7 +25,10 @@ const dist: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List the reference agent builds of a version',
         params: Params,
         response: {
-          200: { description: 'File names, one a line', content: { 'text/plain': { schema: Type.String() } } },
+          200: {
+            description: 'File names, one a line',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
           ...errorResponses(404, 503),
         },
       },

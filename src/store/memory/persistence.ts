@@ -65,7 +65,11 @@ export class MemoryPersistence {
     this.#failing = false
     this.#savedRevision = revision
     logger.debug(
-      { path: file.path, tasks: snapshot.tasks.length, bootstrap_keys: snapshot.bootstrapKeys.length },
+      {
+        path: file.path,
+        tasks: snapshot.tasks.length,
+        bootstrap_keys: snapshot.bootstrapKeys.length,
+      },
       'store state saved',
     )
   }

@@ -63,7 +63,8 @@ function createClient(options: RedisConnectOptions): RedisClient {
 function parseNodes(list: string): { host: string; port: number }[] {
   return list.split(',').map((seed) => {
     const colon = seed.lastIndexOf(':')
-    return { host: seed.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(seed.slice(colon + 1)) }
+    const host = seed.slice(0, colon).replace(/^\[|\]$/g, '')
+    return { host, port: Number(seed.slice(colon + 1)) }
   })
 }
 
