@@ -1,46 +1,17 @@
-import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildTestApp } from '../fixtures/app.js'
+import { listen, rawRequest, type RawReply } from '../fixtures/raw-http.js'
 import { ALICE, INT_A1, ORG_A, taskSpecUrl } from '../fixtures/seed.js'
-
-interface RawReply {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/** Sends bytes as they are and reads until the server closes the connection. */
-function rawExchange(port: number, text: string): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let received = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (received += chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const [head = '', body = ''] = received.split('\r\n\r\n')
-      const [statusLine = '', ...lines] = head.split('\r\n')
-      const headers: Record<string, string> = {}
-      for (const line of lines) {
-        const colon = line.indexOf(':')
-        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body })
-    })
-    socket.write(text)
-  })
-}
 
 async function listening(t: Test, env: Record<string, string> = {}) {
   const built = await buildTestApp(t, { env })
   if (!built) throw new Error('no app')
-  await built.app.listen({ host: '127.0.0.1', port: 0 })
-  return { app: built.app, port: (built.app.server.address() as { port: number }).port }
+  return { app: built.app, port: await listen(built.app) }
 }
 
 function assertEnvelope(t: Test, reply: RawReply, status: number, code: string) {
-  t.equal(reply.status, status, `${code}: status ${status}`)
+  t.equal(reply.statusCode, status, `${code}: status ${status}`)
   const body = JSON.parse(reply.body) as Record<string, unknown>
   t.match(body, { error_code: code, message: String }, `${code}: the error envelope`)
   t.equal(body.correlationId, reply.headers['x-request-id'], `${code}: with its request id`)
@@ -49,19 +20,19 @@ function assertEnvelope(t: Test, reply: RawReply, status: number, code: string) 
 t.test('Node-level refusals are written in the envelope', async (t) => {
   const { port } = await listening(t)
   const huge = 'x'.repeat(20 * 1024)
-  const oversized = await rawExchange(
+  const oversized = await rawRequest(
     port,
     `GET /api/v1/lan-agent/meta HTTP/1.1\r\nHost: a\r\nX-Filler: ${huge}\r\n\r\n`,
   )
   assertEnvelope(t, oversized, 431, 'request_headers_too_large')
-  const garbage = await rawExchange(port, 'NOT HTTP AT ALL\r\n\r\n')
+  const garbage = await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n')
   assertEnvelope(t, garbage, 400, 'malformed_request')
 })
 
 t.test('a request that does not arrive whole in time gets 408', async (t) => {
   const { port } = await listening(t, { REQUEST_TIMEOUT_MS: '1000' })
   const started = Date.now()
-  const stalled = await rawExchange(port, 'GET /api/v1/lan-agent/meta HTTP/1.1\r\nHost: a\r\n')
+  const stalled = await rawRequest(port, 'GET /api/v1/lan-agent/meta HTTP/1.1\r\nHost: a\r\n')
   assertEnvelope(t, stalled, 408, 'request_timeout')
   t.comment(`refused after ${Date.now() - started} ms`)
 })

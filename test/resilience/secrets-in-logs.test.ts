@@ -1,4 +1,3 @@
-import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import t from 'tap'
@@ -6,23 +5,11 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { connectRedis } from '../../src/store/redis/connect.js'
 import { RedisStore } from '../../src/store/redis/redis-store.js'
+import { rawRequest } from '../fixtures/raw-http.js'
 import { RedisServer } from '../fixtures/redis-server.js'
 import { newUlid, randomSecret, randomSeed, writeSeedFile } from '../fixtures/tenants.js'
 
 const PREFIX = 'secrets:'
-
-/** Sends bytes as they are and resolves once the server has closed the connection. */
-function rawExchange(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let received = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (received += chunk))
-    socket.on('error', reject)
-    socket.on('close', () => resolve(received))
-    socket.write(text)
-  })
-}
 
 t.test('no secret reaches a log line, at trace, in the whole flow and its faults', async (t) => {
   const redis = await RedisServer.start(t)
@@ -108,12 +95,12 @@ t.test('no secret reaches a log line, at trace, in the whole flow and its faults
     accept: 'application/json',
   })
 
-  const raw = await rawExchange(
+  const raw = await rawRequest(
     port,
     `GET ${api}/lan-agent/meta HTTP/1.1\r\nHost: a\r\nX-API-Key: ${apiKeyHeader}\r\n` +
       `Cookie: ory_kratos_session=${session}\r\nX-Filler: ${'x'.repeat(20_000)}\r\n\r\n`,
   )
-  t.match(raw, /^HTTP\/1\.1 431/, 'an oversized request, credentials inside, is refused')
+  t.equal(raw.statusCode, 431, 'an oversized request, credentials inside, is refused')
 
   const keyring = JSON.parse((await store.getDocument('jwks'))!) as {
     keys: { privateJwk: { d: string } }[]

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { createKeyspace } from '../../src/store/keys.js'
 import { RedisStore } from '../../src/store/redis/redis-store.js'
-import type { BootstrapRecord } from '../../src/store/types.js'
+import { bootstrapRecord } from '../fixtures/records.js'
 import { deleteByPrefix, randomPrefix } from '../fixtures/redis.js'
 import { redisBinariesSkip, startRedisCluster } from '../fixtures/scale/redis-servers.js'
 import { INT_A1, INT_A2, ORG_A, ORG_B } from '../fixtures/seed.js'
@@ -82,14 +82,12 @@ t.test('on a 3-master Redis Cluster', { skip: redisBinariesSkip() }, async (t) =
     t.same(records.map((r) => r.payloadJson), ['{"id":"a"}', '{"id":"b"}', '{"id":"c"}'], 'records')
     t.same(await store.listTaskIds(ORG_A, INT_A1, T0 + 2 + MINUTE), ['c'], 'expiry by the clock')
 
-    const record = (key: string, orgIds = [ORG_A]): BootstrapRecord => ({
-      key, token: `jwt-${key}`, userId: 'U', orgIds, taskId: 'serve', integrationId: null,
-      createdAt: T0, expiresAt: T0 + MINUTE,
-    })
+    const record = (key: string, orgIds = [ORG_A]) =>
+      bootstrapRecord(key, T0, { ttlMs: MINUTE, orgIds })
     await store.putBootstrapKey(record('K1'), T0)
     await store.putBootstrapKey(record('K2'), T0)
     await store.putBootstrapKey(record('K3', [ORG_B]), T0)
-    t.equal((await store.getBootstrapKey('K1', T0))?.token, 'jwt-K1', 'a key reads back')
+    t.equal((await store.getBootstrapKey('K1', T0))?.token, 'jwt-for-K1', 'a key reads back')
     const listed = (await store.listBootstrapKeys(T0)).map((r) => r.key).sort()
     t.same(listed, ['K1', 'K2', 'K3'], 'all keys are listed')
     const takes = await Promise.all([1, 2, 3].map(() => store.takeBootstrapKey('K2', T0)))

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { createKeyspace } from '../../src/store/keys.js'
 import { MemoryStore } from '../../src/store/memory/memory-store.js'
 import { RedisStore } from '../../src/store/redis/redis-store.js'
-import type { BootstrapRecord, Store } from '../../src/store/types.js'
+import type { Store } from '../../src/store/types.js'
+import { bootstrapRecord } from '../fixtures/records.js'
 import { randomPrefix, requireRedis, testRedisClient } from '../fixtures/redis.js'
 import { ORG_A } from '../fixtures/seed.js'
 import { newUlid } from '../fixtures/tenants.js'
@@ -10,18 +11,8 @@ import { newUlid } from '../fixtures/tenants.js'
 const T0 = Date.now()
 const TTL_MS = 600_000
 
-function record(key: string, now: number, ttlMs = TTL_MS): BootstrapRecord {
-  return {
-    key,
-    token: `jwt-for-${key}`,
-    userId: 'U',
-    orgIds: [ORG_A],
-    taskId: 'serve',
-    integrationId: null,
-    createdAt: now,
-    expiresAt: now + ttlMs,
-  }
-}
+const record = (key: string, now: number, ttlMs = TTL_MS) =>
+  bootstrapRecord(key, now, { ttlMs })
 
 interface Stores {
   /** Several handles on one store: for Redis, each has a connection of its own. */

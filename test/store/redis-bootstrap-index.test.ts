@@ -1,23 +1,13 @@
 import t from 'tap'
 import { createKeyspace } from '../../src/store/keys.js'
-import type { BootstrapRecord } from '../../src/store/types.js'
+import { bootstrapRecord } from '../fixtures/records.js'
 import { requireRedis, testRedisStore } from '../fixtures/redis.js'
 import { ORG_A } from '../fixtures/seed.js'
 
 const MINUTE = 60_000
 
-function record(key: string, now: number, lifetimeMs: number): BootstrapRecord {
-  return {
-    key,
-    token: `jwt-for-${key}`,
-    userId: 'U',
-    orgIds: [ORG_A],
-    taskId: 'serve',
-    integrationId: null,
-    createdAt: now,
-    expiresAt: now + lifetimeMs,
-  }
-}
+const record = (key: string, now: number, ttlMs: number) =>
+  bootstrapRecord(key, now, { ttlMs })
 
 t.test('redis: the bootstrap index lives as long as its longest-lived key', async (t) => {
   if (!(await requireRedis(t))) return

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import { createKeyspace } from '../../src/store/keys.js'
 import { MemoryStore } from '../../src/store/memory/memory-store.js'
-import type { BootstrapRecord, Store } from '../../src/store/types.js'
+import type { Store } from '../../src/store/types.js'
+import { bootstrapRecord } from '../fixtures/records.js'
 import { requireRedis, testRedisStore } from '../fixtures/redis.js'
 import { INT_A1, INT_A2, ORG_A, ORG_B } from '../fixtures/seed.js'
 
@@ -17,19 +18,6 @@ function task(taskId: string, now: number, payload: unknown = { n: taskId }) {
     now,
     ttlMs: HOUR,
     maxTasks: 3,
-  }
-}
-
-function bootstrapRecord(key: string, now: number, orgIds = [ORG_A]): BootstrapRecord {
-  return {
-    key,
-    token: `jwt-for-${key}`,
-    userId: 'U',
-    orgIds,
-    taskId: 'serve',
-    integrationId: null,
-    createdAt: now,
-    expiresAt: now + 600_000,
   }
 }
 
@@ -127,7 +115,7 @@ async function storeSuite(t: Test, makeStore: (t: Test) => Promise<Store | null>
     await store.putTask(task('a', T0))
     await store.putTask({ ...task('b', T0), orgId: ORG_B, integrationId: 'IB' })
     await store.putBootstrapKey(bootstrapRecord('KA', T0), T0)
-    await store.putBootstrapKey(bootstrapRecord('KB', T0, [ORG_B]), T0)
+    await store.putBootstrapKey(bootstrapRecord('KB', T0, { orgIds: [ORG_B] }), T0)
     await store.resetOrg(ORG_A, [INT_A1, INT_A2])
     t.same(await store.listTaskIds(ORG_A, INT_A1, T0), [], 'org A tasks gone')
     t.same(await store.listTaskIds(ORG_B, 'IB', T0), ['b'], 'org B tasks kept')
@@ -139,7 +127,7 @@ async function storeSuite(t: Test, makeStore: (t: Test) => Promise<Store | null>
     const store = await makeStore(t)
     if (!store) return
     await store.putBootstrapKey(bootstrapRecord('KA', T0), T0)
-    await store.putBootstrapKey(bootstrapRecord('KB', T0, [ORG_B]), T0)
+    await store.putBootstrapKey(bootstrapRecord('KB', T0, { orgIds: [ORG_B] }), T0)
     await store.putTask(task('a', T0))
     t.equal(await store.clearBootstrapKeys(), 2, 'both keys were deleted')
     t.equal(await store.getBootstrapKey('KA', T0), null, 'KA gone')
