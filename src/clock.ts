@@ -25,10 +25,6 @@ export class Clock {
     return (this.#frozenAt ?? Date.now()) + this.#offsetMs
   }
 
-  nowSeconds(): number {
-    return Math.floor(this.now() / 1000)
-  }
-
   get offsetMs(): number {
     return this.#offsetMs
   }

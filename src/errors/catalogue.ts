@@ -102,7 +102,3 @@ export const errorCatalogue = {
 } as const satisfies Record<string, { status: number; meaning: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue
-
-export function statusOf(code: ErrorCode): number {
-  return errorCatalogue[code].status
-}

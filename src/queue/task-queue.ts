@@ -52,10 +52,6 @@ export class TaskQueue {
   list(orgId: string, integrationId: string): Promise<string[]> {
     return this.#options.store.listTaskIds(orgId, integrationId, this.#options.now())
   }
-
-  records(orgId: string, integrationId: string): Promise<TaskRecord[]> {
-    return this.#options.store.listTasks(orgId, integrationId, this.#options.now())
-  }
 }
 
 export function taskSpecView(task: TaskRecord): TaskSpecView {
