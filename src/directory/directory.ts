@@ -49,11 +49,11 @@ export function directoryDataFromSeed(seed: Seed): DirectoryData {
 
 /** Lookups by credential and id, indexed once so each request costs a map read. */
 export class Directory {
-  readonly #orgs = new Map<string, Org>()
-  readonly #users = new Map<string, User>()
-  readonly #byApiKey = new Map<string, User>()
-  readonly #bySession = new Map<string, User>()
-  readonly #integrations = new Map<string, Integration>()
+  #orgs = new Map<string, Org>()
+  #users = new Map<string, User>()
+  #byApiKey = new Map<string, User>()
+  #bySession = new Map<string, User>()
+  #integrations = new Map<string, Integration>()
   #catalog: CatalogEntryRecord[] = []
 
   constructor(data: DirectoryData) {
@@ -62,7 +62,6 @@ export class Directory {
 
   /** Swaps in a whole new data set at once, so readers never see half of an update. */
   replace(data: DirectoryData): void {
-    const orgs = new Map(data.orgs.map((org) => [org.id, { ...org }]))
     const users = new Map<string, User>()
     const byApiKey = new Map<string, User>()
     const bySession = new Map<string, User>()
@@ -72,17 +71,12 @@ export class Directory {
       for (const key of entry.apiKeys) byApiKey.set(key, user)
       for (const session of entry.sessions) bySession.set(session, user)
     }
-    const integrations = new Map(data.integrations.map((i) => [i.id, { ...i }]))
-    for (const [target, source] of [
-      [this.#orgs, orgs],
-      [this.#users, users],
-      [this.#byApiKey, byApiKey],
-      [this.#bySession, bySession],
-      [this.#integrations, integrations],
-    ] as [Map<string, unknown>, Map<string, unknown>][]) {
-      target.clear()
-      for (const [key, value] of source) target.set(key, value)
-    }
+    // Built aside and assigned without an await in between: no reader sees half of an update.
+    this.#orgs = new Map(data.orgs.map((org) => [org.id, { ...org }]))
+    this.#users = users
+    this.#byApiKey = byApiKey
+    this.#bySession = bySession
+    this.#integrations = new Map(data.integrations.map((i) => [i.id, { ...i }]))
     this.#catalog = data.catalog.map((entry) => ({ ...entry }))
   }
 
